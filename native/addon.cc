@@ -1,0 +1,96 @@
+// Module init: the socket and event classes, namespace and sysctl calls, the
+// record-mode encoder, and the kernel constants the TypeScript layer needs
+// (exported from the UAPI headers so they are never redefined by hand).
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <napi.h>
+
+#include "napi/constants.h"
+#include "napi/convert.h"
+#include "napi/events_wrap.h"
+#include "napi/promise_worker.h"
+#include "napi/socket_wrap.h"
+#include "nl/socket.h"
+#include "ns/netns.h"
+
+namespace np {
+namespace {
+
+Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a class");
+  info.Env().GetInstanceData<AddonData>()->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// encode(protocol, requests, transaction) -> Buffer: the bytes execute() would send.
+Napi::Value encode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    int protocol = info[0].As<Napi::Number>().Int32Value();
+    std::vector<Request> requests = toRequests(info[1]);
+    std::vector<uint8_t> bytes = NetlinkSocket::encode(requests, info[2].ToBoolean().Value(), protocol);
+    return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
+  } catch (const ArgumentError& e) {
+    throw Napi::TypeError::New(env, e.what());
+  }
+}
+
+Napi::Value requestNames(const Napi::CallbackInfo& info) {
+  Array names;
+  for (auto& n : requestCodecNames()) names.push_back(Value(n));
+  return fromValue(info.Env(), Value(std::move(names)));
+}
+
+std::string stringArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string argument");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+Napi::Value netnsCreate(const Napi::CallbackInfo& info) {
+  std::string dir = stringArg(info, 0), path = stringArg(info, 1);
+  return PromiseWorker::start(
+      info.Env(), [dir, path] { createNamedNetns(dir, path); }, [](Napi::Env env) { return env.Undefined(); });
+}
+
+Napi::Value netnsDelete(const Napi::CallbackInfo& info) {
+  std::string path = stringArg(info, 0);
+  return PromiseWorker::start(
+      info.Env(), [path] { deleteNamedNetns(path); }, [](Napi::Env env) { return env.Undefined(); });
+}
+
+Napi::Value sysctlRead(const Napi::CallbackInfo& info) {
+  std::string ns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::string path = stringArg(info, 1);
+  auto out = std::make_shared<std::string>();
+  return PromiseWorker::start(
+      info.Env(), [ns, path, out] { *out = readSysctl(ns, path); },
+      [out](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *out); });
+}
+
+Napi::Value sysctlWrite(const Napi::CallbackInfo& info) {
+  std::string ns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::string path = stringArg(info, 1), value = stringArg(info, 2);
+  return PromiseWorker::start(
+      info.Env(), [ns, path, value] { writeSysctl(ns, path, value); }, [](Napi::Env env) { return env.Undefined(); });
+}
+
+}  // namespace
+}  // namespace np
+
+static Napi::Object InitNetplumb(Napi::Env env, Napi::Object exports) {
+  using namespace np;
+  env.SetInstanceData(new AddonData());
+  exports.Set("NetlinkSocket", SocketWrap::define(env));
+  exports.Set("NetlinkEvents", EventsWrap::define(env));
+  exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env));
+  exports.Set("encode", Napi::Function::New<encode>(env));
+  exports.Set("requestNames", Napi::Function::New<requestNames>(env));
+  exports.Set("netnsCreate", Napi::Function::New<netnsCreate>(env));
+  exports.Set("netnsDelete", Napi::Function::New<netnsDelete>(env));
+  exports.Set("sysctlRead", Napi::Function::New<sysctlRead>(env));
+  exports.Set("sysctlWrite", Napi::Function::New<sysctlWrite>(env));
+  exports.Set("constants", fromValue(env, Value(kernelConstants())));
+  return exports;
+}
+
+NODE_API_MODULE(netplumb, InitNetplumb)

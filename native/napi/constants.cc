@@ -1,0 +1,61 @@
+#include "napi/constants.h"
+
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#define NP_CONST(name) out[#name] = Value(name)
+
+namespace np {
+
+Object kernelConstants() {
+  Object out;
+  NP_CONST(NETLINK_ROUTE);
+  NP_CONST(NETLINK_NETFILTER);
+  NP_CONST(AF_UNSPEC);
+  NP_CONST(AF_INET);
+  NP_CONST(AF_INET6);
+  NP_CONST(AF_BRIDGE);
+  NP_CONST(RTNLGRP_LINK);
+  NP_CONST(RTNLGRP_NEIGH);
+  NP_CONST(RTNLGRP_IPV4_IFADDR);
+  NP_CONST(RTNLGRP_IPV6_IFADDR);
+  NP_CONST(RTNLGRP_IPV4_ROUTE);
+  NP_CONST(RTNLGRP_IPV6_ROUTE);
+  NP_CONST(IFF_UP);
+  NP_CONST(IFF_LOWER_UP);
+  NP_CONST(IFF_RUNNING);
+  NP_CONST(IFF_LOOPBACK);
+  NP_CONST(IFF_BROADCAST);
+  NP_CONST(IFF_MULTICAST);
+  NP_CONST(IFF_NOARP);
+  NP_CONST(IFF_PROMISC);
+  NP_CONST(RT_TABLE_MAIN);
+  NP_CONST(RT_TABLE_LOCAL);
+  NP_CONST(RT_SCOPE_UNIVERSE);
+  NP_CONST(RT_SCOPE_LINK);
+  NP_CONST(RT_SCOPE_HOST);
+  NP_CONST(RT_SCOPE_NOWHERE);
+  NP_CONST(RTN_UNICAST);
+  NP_CONST(RTN_LOCAL);
+  NP_CONST(RTN_BLACKHOLE);
+  NP_CONST(RTN_UNREACHABLE);
+  NP_CONST(RTN_PROHIBIT);
+  NP_CONST(RTPROT_BOOT);
+  NP_CONST(RTPROT_STATIC);
+  NP_CONST(RTPROT_KERNEL);
+  NP_CONST(NUD_PERMANENT);
+  NP_CONST(NUD_REACHABLE);
+  NP_CONST(NUD_STALE);
+  NP_CONST(NUD_NOARP);
+  NP_CONST(NTF_SELF);
+  NP_CONST(NTF_MASTER);
+  NP_CONST(NSFS_MAGIC);
+  return out;
+}
+
+}  // namespace np

@@ -1,0 +1,8 @@
+// Kernel constants the TypeScript layer needs, taken from the UAPI headers.
+#pragma once
+
+#include "common/value.h"
+
+namespace np {
+Object kernelConstants();
+}

@@ -1,0 +1,265 @@
+#include "nl/socket.h"
+
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nl/attrs.h"
+#include "nl/netns_thread.h"
+
+namespace np {
+
+namespace {
+constexpr int kSocketBuffer = 32 << 20;     // large dumps (10,000 links) and ack floods
+constexpr size_t kRecvBuffer = 1 << 20;     // one datagram; the kernel's dump skbs are smaller
+constexpr size_t kChunkBytes = 256 << 10;   // non-transactional streams go out in pieces this big
+constexpr int kReplyTimeoutSeconds = 30;
+
+void setOption(int fd, int level, int name, int value, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) throwErrno(errno, "setsockopt", "configure", what);
+}
+
+struct Encoded {
+  MessageBuilder builder;
+  std::vector<size_t> offsets;        // per message
+  std::vector<int> requestOf;         // message -> request index (-1: transaction marker)
+  std::vector<RequestContext> contexts;  // per request
+  std::vector<RequestContext> markers;   // begin/end
+};
+
+void encodeOne(MessageBuilder& b, RequestContext& ctx, void (*fn)(const Object&, MessageBuilder&, RequestContext&),
+               const Object& args, std::vector<size_t>& offsets) {
+  size_t before = b.messageCount();
+  size_t start = b.size();
+  fn(args, b, ctx);
+  if (b.messageCount() != before + 1) throw std::logic_error("codec must build exactly one message");
+  offsets.push_back(NLMSG_ALIGN(start));
+}
+
+Encoded encodeStream(const std::vector<Request>& requests, bool transaction, int protocol) {
+  Encoded e;
+  const TransactionCodec* tx = nullptr;
+  if (transaction) {
+    tx = findTransactionCodec(protocol);
+    if (!tx) throw ArgumentError("this protocol has no transactions");
+    RequestContext ctx;
+    ctx.expectReply = false;
+    size_t start = e.builder.size();
+    tx->begin(e.builder, ctx);
+    e.offsets.push_back(start);
+    e.requestOf.push_back(-1);
+    e.markers.push_back(std::move(ctx));
+  }
+  e.contexts.resize(requests.size());
+  for (size_t i = 0; i < requests.size(); i++) {
+    const Request& r = requests[i];
+    if (r.codec->protocol != protocol)
+      throw ArgumentError(std::string(r.codec->name) + " does not belong on this socket's protocol");
+    encodeOne(e.builder, e.contexts[i], r.codec->encode, r.args, e.offsets);
+    e.requestOf.push_back(static_cast<int>(i));
+    nlmsghdr* h = e.builder.headerAt(e.offsets.back());
+    h->nlmsg_flags |= NLM_F_REQUEST;
+    if (e.contexts[i].dump)
+      h->nlmsg_flags |= NLM_F_DUMP;
+    else
+      h->nlmsg_flags |= NLM_F_ACK;
+  }
+  if (tx) {
+    RequestContext ctx;
+    ctx.expectReply = false;
+    size_t start = e.builder.size();
+    tx->end(e.builder, ctx);
+    e.offsets.push_back(start);
+    e.requestOf.push_back(-1);
+    e.markers.push_back(std::move(ctx));
+  }
+  return e;
+}
+}  // namespace
+
+void readExtendedAck(const nlmsghdr* nlh, size_t fixedLen, ErrorInfo& info) {
+  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+  AttrTable tlvs = messageAttrs(nlh, fixedLen);
+  if (const Attr* msg = tlvs.get(NLMSGERR_ATTR_MSG)) info.kernelMessage = msg->str();
+  if (const Attr* miss = tlvs.get(NLMSGERR_ATTR_MISS_TYPE))
+    info.detail = "missing attribute type " + std::to_string(miss->u32());
+  else if (const Attr* offs = tlvs.get(NLMSGERR_ATTR_OFFS))
+    info.detail = "rejected attribute at offset " + std::to_string(offs->u32());
+}
+
+std::shared_ptr<NetlinkSocket> NetlinkSocket::open(int protocol, int nsFd, uint32_t groups) {
+  UniqueFd fd;
+  runInNetns(nsFd, [&] {
+    fd.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+    if (!fd.valid()) throwErrno(errno, "socket", "open netlink socket", "protocol " + std::to_string(protocol));
+  });
+  // Bigger buffers: the force variants need CAP_NET_ADMIN; fall back quietly.
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  setOption(fd.get(), SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
+  setOption(fd.get(), SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
+  // Strict checking is rtnetlink's; other protocols accept it harmlessly.
+  setOption(fd.get(), SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1, "NETLINK_GET_STRICT_CHK");
+  timeval timeout{kReplyTimeoutSeconds, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  local.nl_groups = groups;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+    throwErrno(errno, "bind", "bind netlink socket", "protocol " + std::to_string(protocol));
+  auto sock = std::shared_ptr<NetlinkSocket>(new NetlinkSocket(std::move(fd), protocol));
+  sock->recvBuf_.resize(kRecvBuffer);
+  return sock;
+}
+
+std::vector<uint8_t> NetlinkSocket::encode(const std::vector<Request>& requests, bool transaction, int protocol) {
+  Encoded e = encodeStream(requests, transaction, protocol);
+  for (size_t m = 0; m < e.offsets.size(); m++) e.builder.headerAt(e.offsets[m])->nlmsg_seq = static_cast<uint32_t>(m + 1);
+  return e.builder.data();
+}
+
+void NetlinkSocket::sendAll(const uint8_t* data, size_t len) {
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  for (;;) {
+    ssize_t n = ::sendto(fd_.get(), data, len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    if (n == static_cast<ssize_t>(len)) return;
+    if (n < 0 && errno == EINTR) continue;
+    throwErrno(n < 0 ? errno : EMSGSIZE, "sendto", "send netlink request", std::to_string(len) + " bytes");
+  }
+}
+
+std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& requests, bool transaction) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!fd_.valid()) throwErrno(EBADF, "execute", "use netlink socket", "closed handle");
+  Encoded e = encodeStream(requests, transaction, protocol_);
+  std::vector<RequestResult> results(requests.size());
+
+  // Sequence numbers: message m gets firstSeq + m.
+  const uint32_t firstSeq = nextSeq_;
+  nextSeq_ += static_cast<uint32_t>(e.offsets.size());
+  for (size_t m = 0; m < e.offsets.size(); m++) {
+    nlmsghdr* h = e.builder.headerAt(e.offsets[m]);
+    h->nlmsg_seq = firstSeq + static_cast<uint32_t>(m);
+    h->nlmsg_pid = 0;
+  }
+  // Pieces to send: the whole stream for a transaction, else chunks on message boundaries.
+  std::vector<std::pair<size_t, size_t>> pieces;  // [first message, end message)
+  if (transaction) {
+    pieces.push_back({0, e.offsets.size()});
+  } else {
+    size_t first = 0;
+    for (size_t m = 1; m <= e.offsets.size(); m++) {
+      size_t end = m == e.offsets.size() ? e.builder.size() : e.offsets[m];
+      if (m == e.offsets.size() || end - e.offsets[first] >= kChunkBytes) {
+        pieces.push_back({first, m});
+        first = m;
+      }
+    }
+  }
+
+  for (auto [first, end] : pieces) {
+    size_t from = e.offsets[first];
+    size_t to = end == e.offsets.size() ? e.builder.size() : e.offsets[end];
+    size_t awaiting = 0;
+    std::vector<bool> done(end - first, false);
+    for (size_t m = first; m < end; m++) {
+      int r = e.requestOf[m];
+      if (r >= 0)
+        awaiting++;
+      else
+        done[m - first] = true;
+    }
+    sendAll(e.builder.data().data() + from, to - from);
+
+    while (awaiting > 0) {
+      sockaddr_nl from{};
+      socklen_t fromLen = sizeof from;
+      ssize_t n = ::recvfrom(fd_.get(), recvBuf_.data(), recvBuf_.size(), MSG_TRUNC,
+                             reinterpret_cast<sockaddr*>(&from), &fromLen);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throwErrno(errno == EAGAIN ? ETIMEDOUT : errno, "recv", "read netlink reply", "");
+      }
+      if (static_cast<size_t>(n) > recvBuf_.size()) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
+      if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
+      for (const nlmsghdr* nlh : splitMessages(recvBuf_.data(), static_cast<size_t>(n))) {
+        uint32_t seq = nlh->nlmsg_seq;
+        if (seq < firstSeq + first || seq >= firstSeq + end) {
+          if (seq < firstSeq) continue;  // stale reply to an earlier, abandoned exchange
+          throw ParseError("netlink reply with unexpected sequence number " + std::to_string(seq));
+        }
+        size_t m = seq - firstSeq;
+        int r = e.requestOf[m];
+        if (r < 0 && nlh->nlmsg_type == NLMSG_ERROR && messageHeader<nlmsgerr>(nlh).error != 0) {
+          // The transaction itself was refused: every request in it fails alike.
+          ErrorInfo info;
+          info.errnum = -messageHeader<nlmsgerr>(nlh).error;
+          info.op = messageTypeName(protocol_, e.builder.headerAt(e.offsets[m])->nlmsg_type);
+          info.action = "start transaction";
+          readExtendedAck(nlh, sizeof(nlmsgerr), info);
+          for (size_t k = first; k < end; k++) {
+            if (done[k - first]) continue;
+            results[e.requestOf[k]].ok = false;
+            results[e.requestOf[k]].error = info;
+            done[k - first] = true;
+          }
+          awaiting = 0;
+          break;
+        }
+        if (r < 0 || done[m - first]) continue;
+        RequestResult& result = results[r];
+        RequestContext& ctx = e.contexts[r];
+        auto finish = [&] {
+          done[m - first] = true;
+          awaiting--;
+        };
+        auto fail = [&](int err, const nlmsghdr* h, size_t fixedLen) {
+          result.ok = false;
+          result.error.errnum = err;
+          uint16_t type = e.builder.headerAt(e.offsets[m])->nlmsg_type;
+          result.error.op = messageTypeName(protocol_, type);
+          result.error.action = ctx.action;
+          result.error.object = ctx.object;
+          readExtendedAck(h, fixedLen, result.error);
+        };
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) result.error.interrupted = true;
+        if (nlh->nlmsg_type == NLMSG_ERROR) {
+          auto err = messageHeader<nlmsgerr>(nlh);
+          if (err.error != 0) fail(-err.error, nlh, sizeof(nlmsgerr));
+          finish();
+        } else if (nlh->nlmsg_type == NLMSG_DONE) {
+          int status = 0;
+          if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) status = messageHeader<int>(nlh);
+          if (status < 0)
+            fail(-status, nlh, sizeof(int));
+          else if (result.error.interrupted) {
+            result.ok = false;
+            result.error.errnum = EINTR;
+            result.error.op = messageTypeName(protocol_, e.builder.headerAt(e.offsets[m])->nlmsg_type);
+            result.error.action = ctx.action;
+            result.error.object = ctx.object;
+            result.error.detail = "the dump was interrupted by a concurrent change; retry";
+          }
+          finish();
+        } else if (ReplyParser parse = findReplyParser(protocol_, nlh->nlmsg_type)) {
+          result.objects.push_back(parse(nlh));
+        } else {
+          Object raw;
+          raw["messageType"] = Value(nlh->nlmsg_type);
+          raw["payload"] = Value(Bytes(reinterpret_cast<const uint8_t*>(nlh) + NLMSG_HDRLEN,
+                                       reinterpret_cast<const uint8_t*>(nlh) + nlh->nlmsg_len));
+          result.objects.push_back(Value(std::move(raw)));
+        }
+      }
+    }
+  }
+  return results;
+}
+
+}  // namespace np

@@ -1,0 +1,61 @@
+// One netlink socket of one protocol, bound to the network namespace it was
+// created in. execute() sends many requests at once and checks every reply.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+#include "common/value.h"
+#include "nl/registry.h"
+
+namespace np {
+
+struct Request {
+  const RequestCodec* codec = nullptr;
+  Object args;
+};
+
+struct RequestResult {
+  bool ok = true;
+  ErrorInfo error;  // when !ok
+  Array objects;    // parsed replies: dump entries, or the object a get returned
+};
+
+class NetlinkSocket {
+ public:
+  // Creates the socket inside the namespace nsFd (< 0: the process's own) on a
+  // dedicated thread; it stays bound to that namespace for life.
+  static std::shared_ptr<NetlinkSocket> open(int protocol, int nsFd, uint32_t groups = 0);
+
+  // Encodes, sends and awaits every request. With transaction set, the stream
+  // is wrapped in the protocol's transaction markers and sent in one piece.
+  // A kernel error on one request is reported in its result; socket-level
+  // failures throw SystemError.
+  std::vector<RequestResult> execute(const std::vector<Request>& requests, bool transaction);
+
+  // Encodes without sending (record mode): the bytes a request stream would be.
+  static std::vector<uint8_t> encode(const std::vector<Request>& requests, bool transaction, int protocol);
+
+  int fd() const { return fd_.get(); }
+  int protocol() const { return protocol_; }
+
+ private:
+  NetlinkSocket(UniqueFd fd, int protocol) : fd_(std::move(fd)), protocol_(protocol) {}
+  void sendAll(const uint8_t* data, size_t len);
+
+  UniqueFd fd_;
+  int protocol_;
+  uint32_t nextSeq_ = 1;
+  std::mutex mutex_;  // one execute at a time: replies are matched by sequence
+  std::vector<uint8_t> recvBuf_;
+};
+
+// Fills error details from an NLMSG_ERROR or NLMSG_DONE payload's extended ack.
+void readExtendedAck(const nlmsghdr* nlh, size_t fixedLen, ErrorInfo& info);
+
+}  // namespace np

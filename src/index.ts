@@ -1,0 +1,9 @@
+// netplumb: Docker-style container networking without a daemon.
+export { NetNs } from './netns';
+export { Netlink, Batch } from './netlink/handle';
+export { NetlinkError, BatchError } from './errors';
+export type { Link, LinkSpec, LinkChange, LinkStats, LinkFilter, BridgePortChange } from './netlink/links';
+export type { Address, AddrOptions, AddrFilter } from './netlink/addresses';
+export type { Route, RouteSpec, RouteFilter } from './netlink/routes';
+export type { Neighbour, NeighSpec, FdbEntry, FdbSpec } from './netlink/neighbours';
+export type { NetlinkEvent, EventGroup } from './netlink/events';

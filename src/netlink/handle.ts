@@ -1,0 +1,190 @@
+// A Handle: one rtnetlink socket bound to one network namespace (opened inside
+// it on a dedicated thread), and every operation on links, addresses, routes,
+// neighbours and sysctls of that namespace. Requests go out as batches: many
+// messages in one send, every ack checked.
+import { K, native, type NativeResult, type NativeSocket } from '../../bindings';
+import { BatchError, NetlinkError } from '../errors';
+import { NetNs } from '../netns';
+import type { PlannedRequest } from './request';
+import * as links from './links';
+import * as addresses from './addresses';
+import * as routes from './routes';
+import * as neighbours from './neighbours';
+import * as sysctl from './sysctl';
+import { NetlinkEvents, type EventGroup } from './events';
+
+export interface OpenOptions {
+  /** The namespace to act in: a NetNs, or the name of one under /run/netns. Default: this process's. */
+  netns?: NetNs | string;
+}
+
+export class Netlink {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: NativeSocket,
+    /** The namespace this handle acts in; undefined for the process's own. */
+    readonly netns: NetNs | undefined,
+  ) {}
+
+  /** Opens a handle in this process's namespace, or in `options.netns`. */
+  static async open(options: OpenOptions = {}): Promise<Netlink> {
+    const ns = typeof options.netns === 'string' ? await NetNs.open(options.netns) : options.netns;
+    const socket = new native.NetlinkSocket();
+    await socket.open(K.NETLINK_ROUTE, ns ? ns.path : null);
+    return new Netlink(socket, ns);
+  }
+
+  /** Closes the socket; requests already sent still complete. */
+  close(): void {
+    this.closed = true;
+    this.socket.close();
+  }
+
+  /**
+   * Sends requests in one go and returns each one's replies, or its error, in
+   * order. Link names in the requests are resolved first, in one round trip.
+   */
+  async send(requests: PlannedRequest[]): Promise<NativeResult[]> {
+    if (this.closed) throw new Error('netlink handle is closed');
+    const run = this.queue.then(() => this.sendNow(requests));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendNow(requests: PlannedRequest[]): Promise<NativeResult[]> {
+    const names = new Set<string>();
+    for (const r of requests) for (const n of Object.values(r.linkRefs ?? {})) names.add(n);
+    if (names.size > 0) {
+      const list = [...names];
+      const found = await this.socket.execute(list.map((name) => ({ op: 'link.get', args: { name } })), false);
+      const index = new Map<string, number>();
+      for (let i = 0; i < list.length; i++) {
+        const r = found[i];
+        if (r instanceof Error) throw r;
+        index.set(list[i], (r[0] as { index: number }).index);
+      }
+      for (const r of requests) for (const [field, n] of Object.entries(r.linkRefs ?? {})) r.args[field] = index.get(n);
+    }
+    return this.socket.execute(requests.map(({ op, args }) => ({ op, args })), false);
+  }
+
+  /** Sends one request; throws its error, returns its replies. */
+  async sendOne(request: PlannedRequest): Promise<Array<Record<string, unknown>>> {
+    const [result] = await this.send([request]);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Starts a batch: the same operations, buffered, sent in one go by commit().
+   * Faster than awaiting each call; every request's ack is still checked.
+   */
+  batch(): Batch {
+    return new Batch(this);
+  }
+
+  // Links -------------------------------------------------------------------
+  /** `ip link add NAME type KIND ...` */
+  linkAdd(spec: links.LinkSpec): Promise<void> { return this.sendOne(links.planLinkAdd(spec)).then(() => undefined); }
+  /** `ip link set DEV up|down|mtu|name|address|master|nomaster|netns|alias|txqueuelen ...` */
+  linkSet(link: links.LinkRefArg, change: links.LinkChange): Promise<void> { return this.sendOne(links.planLinkSet(link, change)).then(() => undefined); }
+  /** `ip link del DEV` */
+  linkDel(link: links.LinkRefArg): Promise<void> { return this.sendOne(links.planLinkDel(link)).then(() => undefined); }
+  /** `ip -d -s link show DEV` */
+  async linkGet(link: links.LinkRefArg): Promise<links.Link> { return links.toLink((await this.sendOne(links.planLinkGet(link)))[0]); }
+  /** `ip -d -s link show [master DEV] [type KIND]` */
+  async linkList(filter: links.LinkFilter = {}): Promise<links.Link[]> { return (await this.sendOne(links.planLinkList(filter))).map(links.toLink); }
+
+  // Addresses ---------------------------------------------------------------
+  /** `ip addr add CIDR dev DEV` */
+  addrAdd(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, false)).then(() => undefined); }
+  /** `ip addr replace CIDR dev DEV` */
+  addrReplace(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, true)).then(() => undefined); }
+  /** `ip addr del CIDR dev DEV` */
+  addrDel(link: links.LinkRefArg, cidr: string): Promise<void> { return this.sendOne(addresses.planAddrDel(link, cidr)).then(() => undefined); }
+  /** `ip addr show [dev DEV]` (-4 / -6 with family) */
+  async addrList(filter: addresses.AddrFilter = {}): Promise<addresses.Address[]> { return addresses.filterAddresses(await this.sendOne(addresses.planAddrList(filter)), filter, this); }
+  /** `ip addr flush dev DEV` */
+  addrFlush(link: links.LinkRefArg, filter: Omit<addresses.AddrFilter, 'link'> = {}): Promise<void> { return addresses.flush(this, link, filter); }
+
+  // Routes ------------------------------------------------------------------
+  /** `ip route add ...` */
+  routeAdd(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'add')).then(() => undefined); }
+  /** `ip route replace ...` */
+  routeReplace(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'replace')).then(() => undefined); }
+  /** `ip route del ...` */
+  routeDel(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'delete')).then(() => undefined); }
+  /** `ip route show [table T]` (-4 / -6 with family) */
+  async routeList(filter: routes.RouteFilter = {}): Promise<routes.Route[]> { return routes.filterRoutes(await this.sendOne(routes.planRouteList(filter)), filter, this); }
+
+  // Neighbours and FDB --------------------------------------------------------
+  /** `ip neigh add|replace ADDR lladdr MAC dev DEV` */
+  neighAdd(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'add')).then(() => undefined); }
+  /** `ip neigh del ADDR dev DEV` */
+  neighDel(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'delete')).then(() => undefined); }
+  /** `ip neigh show [dev DEV]` */
+  async neighList(filter: neighbours.NeighFilter = {}): Promise<neighbours.Neighbour[]> { return neighbours.filterNeighbours(await this.sendOne(neighbours.planNeighList(filter)), filter); }
+  /** `bridge fdb add MAC dev DEV [master|self] [vlan N] [dst IP]` */
+  fdbAdd(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'add')).then(() => undefined); }
+  /** `bridge fdb del MAC dev DEV ...` */
+  fdbDel(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'delete')).then(() => undefined); }
+  /** `bridge fdb show [br BR] [dev DEV]` */
+  async fdbList(filter: neighbours.FdbFilter = {}): Promise<neighbours.FdbEntry[]> { return neighbours.filterFdb(await this.sendOne(neighbours.planFdbList(filter)), filter); }
+
+  // Sysctls -----------------------------------------------------------------
+  /** `ip netns exec NS sysctl -n KEY` (net.* keys of this handle's namespace) */
+  sysctlGet(key: string): Promise<string> { return sysctl.read(this.netns, key); }
+  /** `ip netns exec NS sysctl -w KEY=VALUE` */
+  sysctlSet(key: string, value: string | number): Promise<void> { return sysctl.write(this.netns, key, value); }
+
+  // Events ------------------------------------------------------------------
+  /** `ip monitor link address route neigh`: an async iterator of changes in this namespace. */
+  events(groups: EventGroup[] = ['link', 'address', 'route', 'neighbour']): Promise<NetlinkEvents> {
+    return NetlinkEvents.open(this.netns, groups);
+  }
+}
+
+/** Buffered operations, sent together by commit(). */
+export class Batch {
+  private readonly requests: PlannedRequest[] = [];
+  constructor(private readonly handle: Netlink) {}
+
+  get size(): number { return this.requests.length; }
+  /** Adds any planned request (from the plan* functions of links, addresses ...). */
+  add(request: PlannedRequest): this { this.requests.push(request); return this; }
+  linkAdd(spec: links.LinkSpec): this { return this.add(links.planLinkAdd(spec)); }
+  linkSet(link: links.LinkRefArg, change: links.LinkChange): this { return this.add(links.planLinkSet(link, change)); }
+  linkDel(link: links.LinkRefArg): this { return this.add(links.planLinkDel(link)); }
+  addrAdd(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): this { return this.add(addresses.planAddrAdd(link, cidr, options, false)); }
+  addrDel(link: links.LinkRefArg, cidr: string): this { return this.add(addresses.planAddrDel(link, cidr)); }
+  routeAdd(spec: routes.RouteSpec): this { return this.add(routes.planRoute(spec, 'add')); }
+  routeReplace(spec: routes.RouteSpec): this { return this.add(routes.planRoute(spec, 'replace')); }
+  routeDel(spec: routes.RouteSpec): this { return this.add(routes.planRoute(spec, 'delete')); }
+  neighAdd(spec: neighbours.NeighSpec): this { return this.add(neighbours.planNeigh(spec, 'add')); }
+  neighDel(spec: neighbours.NeighSpec): this { return this.add(neighbours.planNeigh(spec, 'delete')); }
+  fdbAdd(spec: neighbours.FdbSpec): this { return this.add(neighbours.planFdb(spec, 'add')); }
+  fdbDel(spec: neighbours.FdbSpec): this { return this.add(neighbours.planFdb(spec, 'delete')); }
+
+  /**
+   * Sends everything. rtnetlink applies each request on its own, so on
+   * failure a BatchError lists every failed request (with its index) and the
+   * others have taken effect; callers that need all-or-nothing undo them.
+   */
+  async commit(): Promise<void> {
+    const requests = this.requests.splice(0);
+    if (requests.length === 0) return;
+    const results = await this.handle.send(requests);
+    const errors: NetlinkError[] = [];
+    results.forEach((r, i) => {
+      if (r instanceof NetlinkError) {
+        r.index = i;
+        errors.push(r);
+      } else if (r instanceof Error) {
+        throw r;
+      }
+    });
+    if (errors.length) throw new BatchError(errors, results.length - errors.length);
+  }
+}
