@@ -1,0 +1,96 @@
+// The test command. As root it re-runs itself inside a throwaway network,
+// mount and UTS namespace (private /run/netns, /run/netplumb, /etc/netns and
+// state folder), so nothing a test does can reach the machine's own network;
+// afterwards it checks that the root namespace is exactly as before. It ends
+// with the line CI reads: "N passed, N failed, N skipped".
+//   node dist/test/run.js [--unit | --integration] [--grep PATTERN]
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import Mocha from 'mocha';
+
+const args = process.argv.slice(2);
+const onlyUnit = args.includes('--unit');
+const onlyIntegration = args.includes('--integration');
+const grepAt = args.indexOf('--grep');
+const grep = grepAt >= 0 ? args[grepAt + 1] : undefined;
+const isRoot = process.getuid?.() === 0;
+const distTest = __dirname;
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** What the root namespace looks like: links, named namespaces, nf_tables tables. */
+function rootSnapshot(): string {
+  const run = (cmd: string, a: string[]) => {
+    const r = spawnSync(cmd, a, { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout : `(${cmd} failed)`;
+  };
+  const links = run('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter(Boolean).sort().join(' ');
+  const netns = run('ip', ['netns', 'list']).trim();
+  const tables = have('nft') ? run('nft', ['list', 'tables']).trim() : '';
+  return `links: ${links}\nnamespaces: ${netns || 'none'}\nnf_tables: ${tables || 'none'}`;
+}
+
+function runIsolated(): never {
+  const before = rootSnapshot();
+  const child = spawnSync('unshare', ['--net', '--mount', '--uts', '--propagation', 'private', '--', process.execPath, __filename, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, NETPLUMB_TEST_ISOLATED: '1' },
+  });
+  const after = rootSnapshot();
+  let status = child.status ?? 1;
+  if (after !== before) {
+    console.error(`\nThe tests changed the root network namespace:\n--- before\n${before}\n--- after\n${after}`);
+    console.log('0 passed, 1 failed, 0 skipped');
+    status = 1;
+  }
+  process.exit(status);
+}
+
+/** Inside the throwaway namespace: private folders, lo up, a scratch state dir. */
+function prepareSandbox(): void {
+  for (const dir of ['/run/netns', '/run/netplumb', '/etc/netns']) {
+    fs.mkdirSync(dir, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'none', dir]);
+  }
+  process.env.NETPLUMB_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'netplumb-test-'));
+  execFileSync('ip', ['link', 'set', 'lo', 'up']);
+  execFileSync('hostname', ['netplumb-test']);
+}
+
+function testFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...testFiles(full));
+    else if (entry.name.endsWith('.test.js')) out.push(full);
+  }
+  return out.sort();
+}
+
+function main(): void {
+  if (isRoot && !process.env.NETPLUMB_TEST_ISOLATED && !onlyUnit) {
+    if (!have('unshare')) {
+      console.log('integration tests skipped: `unshare` (util-linux) is missing, so they cannot be isolated');
+    } else {
+      runIsolated();
+    }
+  }
+  if (process.env.NETPLUMB_TEST_ISOLATED) prepareSandbox();
+  if (!isRoot && !onlyUnit) console.log('integration tests skipped: they need root (CAP_NET_ADMIN, CAP_SYS_ADMIN); unit tests run');
+
+  const mocha = new Mocha({ reporter: 'spec', timeout: 30000, grep });
+  const suites = onlyIntegration ? ['integration'] : onlyUnit ? ['unit'] : ['unit', 'integration'];
+  for (const suite of suites) for (const file of testFiles(path.join(distTest, suite))) mocha.addFile(file);
+  const runner = mocha.run(() => {
+    const s = runner.stats!;
+    console.log(`\n${s.passes} passed, ${s.failures} failed, ${s.pending} skipped`);
+    process.exitCode = s.failures > 0 ? 1 : 0;
+  });
+}
+
+main();
