@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use as independent oracles (iproute2's
+# ip/bridge, nftables' nft, iptables) and for isolation (util-linux's unshare),
+# when missing. The product itself never runs any of them.
+set -euo pipefail
+missing=()
+for pair in ip:iproute2 bridge:iproute2 nft:nftables iptables:iptables unshare:util-linux mount:mount hostname:hostname; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "install-test-deps: need root to install: ${missing[*]}" >&2; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+fi
