@@ -178,13 +178,15 @@ function captureReply(spec, dir) {
   for (const c of spec.before ?? []) mustRun(c);
   const trace = path.join(dir, `reply-${spec.name}.strace`);
   spawnSync('strace', ['-f', '-qq', '-o', trace, '-s', '65535', '-e', 'trace=recvmsg', '-e', 'read=all', 'ip', '-d', 'link', 'show', 'dev', spec.dev]);
+  const ipJson = JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show', 'dev', spec.dev], { encoding: 'utf8' }))[0];
+  // `ip` also asks about the device's parent or master by index; keep the
+  // RTM_NEWLINK (16) about the device itself (ifi_index at offset 20).
   let reply;
   for (const call of straceCalls(trace)) {
     if (call.line.includes('MSG_PEEK')) continue; // iproute2 peeks first to size its buffer
-    for (const m of splitMessages(call.bytes)) if (m.readUInt16LE(4) === 16) reply = m; // RTM_NEWLINK
+    for (const m of splitMessages(call.bytes)) if (m.readUInt16LE(4) === 16 && m.readInt32LE(20) === ipJson.ifindex) reply = m;
   }
-  if (!reply) throw new Error(`${spec.name}: no RTM_NEWLINK reply captured`);
-  const ipJson = JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show', 'dev', spec.dev], { encoding: 'utf8' }))[0];
+  if (!reply) throw new Error(`${spec.name}: no RTM_NEWLINK reply about ${spec.dev} captured`);
   for (const c of spec.after ?? []) mustRun(c);
   return {
     command: `ip -d link show dev ${spec.dev}`,
