@@ -44,6 +44,8 @@ export interface NativeAddon {
   setErrorClass(cls: new (fields: NativeErrorFields) => Error): void;
   /** Record mode: the bytes execute() would send, sequence numbers counting from 1. */
   encode(protocol: number, requests: NativeRequest[], transaction: boolean): Buffer;
+  /** Each message of a received buffer through the registered reply parser (for tests on captured replies). */
+  parse(protocol: number, buffer: Buffer): Array<{ type: string; object?: Record<string, unknown> }>;
   requestNames(): string[];
   netnsCreate(dir: string, path: string): Promise<void>;
   netnsDelete(path: string): Promise<void>;

@@ -10,6 +10,8 @@
 #include "napi/events_wrap.h"
 #include "napi/promise_worker.h"
 #include "napi/socket_wrap.h"
+#include "nl/attrs.h"
+#include "nl/registry.h"
 #include "nl/socket.h"
 #include "ns/netns.h"
 
@@ -32,6 +34,28 @@ Napi::Value encode(const Napi::CallbackInfo& info) {
     return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
   } catch (const ArgumentError& e) {
     throw Napi::TypeError::New(env, e.what());
+  }
+}
+
+// parse(protocol, buffer) -> [{type, object?}]: each message of a received
+// buffer through the registered reply parser, for tests that feed captured
+// kernel replies. Malformed input throws.
+Napi::Value parse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "parse(protocol, buffer)");
+  int protocol = info[0].As<Napi::Number>().Int32Value();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  try {
+    Array out;
+    for (const nlmsghdr* nlh : splitMessages(buf.Data(), buf.Length())) {
+      Object m;
+      m["type"] = Value(messageTypeName(protocol, nlh->nlmsg_type));
+      if (ReplyParser parser = findReplyParser(protocol, nlh->nlmsg_type)) m["object"] = parser(nlh);
+      out.push_back(Value(std::move(m)));
+    }
+    return fromValue(env, Value(std::move(out)));
+  } catch (const ParseError& e) {
+    throw Napi::Error::New(env, std::string("parse: ") + e.what());
   }
 }
 
@@ -84,6 +108,7 @@ static Napi::Object InitNetplumb(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkEvents", EventsWrap::define(env));
   exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env));
   exports.Set("encode", Napi::Function::New<encode>(env));
+  exports.Set("parse", Napi::Function::New<parse>(env));
   exports.Set("requestNames", Napi::Function::New<requestNames>(env));
   exports.Set("netnsCreate", Napi::Function::New<netnsCreate>(env));
   exports.Set("netnsDelete", Napi::Function::New<netnsDelete>(env));

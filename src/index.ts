@@ -7,3 +7,7 @@ export type { Address, AddrOptions, AddrFilter } from './netlink/addresses';
 export type { Route, RouteSpec, RouteFilter } from './netlink/routes';
 export type { Neighbour, NeighSpec, FdbEntry, FdbSpec } from './netlink/neighbours';
 export type { NetlinkEvent, EventGroup } from './netlink/events';
+export type { VxlanOptions } from './netlink/kinds/vxlan';
+export type { MacvlanOptions, MacvlanMode } from './netlink/kinds/macvlan';
+export type { VlanOptions } from './netlink/kinds/vlan';
+export type { IpvlanOptions } from './netlink/kinds/ipvlan';

@@ -6,6 +6,7 @@
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <sys/socket.h>
 
 #define NP_CONST(name) out[#name] = Value(name)
@@ -55,6 +56,28 @@ Object kernelConstants() {
   NP_CONST(NTF_SELF);
   NP_CONST(NTF_MASTER);
   NP_CONST(NSFS_MAGIC);
+  // Message and attribute layout, for the tests that compare our bytes with iproute2's.
+  NP_CONST(NLA_F_NESTED);
+  NP_CONST(RTM_NEWLINK);
+  NP_CONST(RTM_GETLINK);
+  NP_CONST(RTM_NEWADDR);
+  NP_CONST(RTM_GETADDR);
+  NP_CONST(RTM_NEWROUTE);
+  NP_CONST(RTM_GETROUTE);
+  NP_CONST(RTM_NEWNEIGH);
+  NP_CONST(RTM_GETNEIGH);
+  NP_CONST(IFLA_NET_NS_FD);
+  NP_CONST(IFLA_LINKINFO);
+  NP_CONST(IFLA_INFO_KIND);
+  NP_CONST(IFLA_INFO_DATA);
+  NP_CONST(IFLA_INFO_SLAVE_KIND);
+  NP_CONST(IFLA_INFO_SLAVE_DATA);
+  NP_CONST(VETH_INFO_PEER);
+  out["sizeof_nlmsghdr"] = Value(sizeof(nlmsghdr));
+  out["sizeof_ifinfomsg"] = Value(sizeof(ifinfomsg));
+  out["sizeof_ifaddrmsg"] = Value(sizeof(ifaddrmsg));
+  out["sizeof_rtmsg"] = Value(sizeof(rtmsg));
+  out["sizeof_ndmsg"] = Value(sizeof(ndmsg));
   return out;
 }
 

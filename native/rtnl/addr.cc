@@ -23,6 +23,11 @@ void encodeAddr(const Object& args, MessageBuilder& b, RequestContext& ctx, uint
   ifa.ifa_prefixlen = prefixlen;
   ifa.ifa_index = static_cast<uint32_t>(requireUint(args, "index", INT32_MAX));
   ifa.ifa_scope = static_cast<uint8_t>(getUint(args, "scope", 255).value_or(0));
+  uint32_t extFlags = 0;
+  if (getBool(args, "noprefixroute").value_or(false)) extFlags |= IFA_F_NOPREFIXROUTE;
+  if (getBool(args, "nodad").value_or(false)) extFlags |= IFA_F_NODAD;
+  // As iproute2 does: flags that fit go in ifa_flags, wider ones only in IFA_FLAGS.
+  if (extFlags <= 0xff) ifa.ifa_flags = static_cast<uint8_t>(extFlags);
   b.putHeader(ifa);
   b.put(IFA_LOCAL, local.bytes, local.size());
   if (auto peer = getString(args, "peer")) {
@@ -38,10 +43,7 @@ void encodeAddr(const Object& args, MessageBuilder& b, RequestContext& ctx, uint
     b.put(IFA_BROADCAST, p.bytes, p.size());
   }
   if (auto label = getString(args, "label")) b.putString(IFA_LABEL, *label);
-  uint32_t extFlags = 0;
-  if (getBool(args, "noprefixroute").value_or(false)) extFlags |= IFA_F_NOPREFIXROUTE;
-  if (getBool(args, "nodad").value_or(false)) extFlags |= IFA_F_NODAD;
-  if (extFlags) b.putU32(IFA_FLAGS, extFlags);
+  if (extFlags > 0xff) b.putU32(IFA_FLAGS, extFlags);
   auto valid = getUint(args, "validLft", UINT32_MAX);
   auto preferred = getUint(args, "preferredLft", UINT32_MAX);
   if (valid || preferred) {

@@ -32,7 +32,7 @@ void encodeLinkInfo(const Object& args, MessageBuilder& b, RequestContext& ctx) 
     // supports, and says "Unknown device type" when it does not.
     const LinkKind* kind = findLinkKind(*kindName);
     const Object* data = getObject(args, "data");
-    if (!kind && data && !data->empty())
+    if ((!kind || !kind->encode) && data && !data->empty())
       throw ArgumentError("kind: netplumb cannot encode options for link kind '" + *kindName + "'");
     putKind(b, IFLA_INFO_KIND, *kindName);
     if (kind && kind->encode) {
@@ -69,11 +69,9 @@ void encodeLinkBody(const Object& args, MessageBuilder& b, RequestContext& ctx, 
     if (*noarp) ifi.ifi_flags |= IFF_NOARP;
   }
   b.putHeader(ifi);
-  if (auto name = getString(args, "name")) {
-    if (name->empty() || name->size() >= IFNAMSIZ)
-      throw ArgumentError("name: '" + *name + "' must be 1 to " + std::to_string(IFNAMSIZ - 1) + " bytes");
-    b.putString(IFLA_IFNAME, *name);
-  }
+  auto name = getString(args, "name");
+  if (name && (name->empty() || name->size() >= IFNAMSIZ))
+    throw ArgumentError("name: '" + *name + "' must be 1 to " + std::to_string(IFNAMSIZ - 1) + " bytes");
   if (auto link = getUint(args, "link", INT32_MAX)) b.putU32(IFLA_LINK, static_cast<uint32_t>(*link));
   if (auto mtu = getUint(args, "mtu", UINT32_MAX)) b.putU32(IFLA_MTU, static_cast<uint32_t>(*mtu));
   if (auto mac = getString(args, "address")) b.putBytes(IFLA_ADDRESS, parseMac(*mac, "address"));
@@ -91,6 +89,9 @@ void encodeLinkBody(const Object& args, MessageBuilder& b, RequestContext& ctx, 
     b.putU32(IFLA_NET_NS_FD, static_cast<uint32_t>(ctx.fds.back().get()));
   }
   if (auto pid = getUint(args, "netnsPid", INT32_MAX)) b.putU32(IFLA_NET_NS_PID, static_cast<uint32_t>(*pid));
+  // The name goes after the generic attributes and before IFLA_LINKINFO, where
+  // iproute2 puts it, so that our requests compare byte for byte with `ip`'s.
+  if (name) b.putString(IFLA_IFNAME, *name);
   encodeLinkInfo(args, b, ctx);
 }
 

@@ -3,6 +3,7 @@
 import { NETNS_DIR, NetNs, checkNetnsName } from '../netns';
 import { checkLinkName, refLink, type LinkRef, type PlannedRequest } from './request';
 import { kindPlanner } from './kinds';
+import { planBridgePort } from './kinds/bridge-port';
 
 export type LinkRefArg = LinkRef;
 
@@ -209,7 +210,7 @@ export function planLinkSet(link: LinkRef, change: LinkChange): PlannedRequest {
   commonArgs(change, req);
   if (change.master === null) req.args.master = 0;
   else if (change.master !== undefined) refLink(req, 'master', change.master);
-  if (change.bridgePort) req.args.port = { kind: 'bridge', ...change.bridgePort };
+  if (change.bridgePort !== undefined) req.args.port = planBridgePort(change.bridgePort);
   return req;
 }
 

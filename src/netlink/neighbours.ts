@@ -110,7 +110,9 @@ export function planFdb(spec: FdbSpec, action: 'add' | 'delete'): PlannedRequest
   const op = action === 'delete' ? 'fdb.delete' : spec.replace ? 'fdb.replace' : 'fdb.add';
   const req: PlannedRequest = { op, args: { lladdr: checkMac(spec.lladdr, 'lladdr') } };
   req.args.flags = spec.target === 'self' ? K.NTF_SELF : K.NTF_MASTER;
-  req.args.state = spec.state === 'permanent' ? K.NUD_PERMANENT : K.NUD_NOARP;
+  // The states `bridge fdb add` sends: NOARP|PERMANENT (a local entry) for
+  // permanent, NOARP|REACHABLE for static; the kernel keys on PERMANENT, then NOARP.
+  req.args.state = spec.state === 'permanent' ? K.NUD_NOARP | K.NUD_PERMANENT : K.NUD_NOARP | K.NUD_REACHABLE;
   if (spec.vlan !== undefined) {
     if (!Number.isInteger(spec.vlan) || spec.vlan < 1 || spec.vlan > 4094) throw new RangeError('vlan: 1 to 4094');
     req.args.vlan = spec.vlan;

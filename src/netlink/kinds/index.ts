@@ -4,6 +4,11 @@ import type { LinkSpec } from '../links';
 import type { PlannedRequest } from '../request';
 import { veth } from './veth';
 import { bridge } from './bridge';
+import { vxlan } from './vxlan';
+import { macvlan, macvtap } from './macvlan';
+import { vlan } from './vlan';
+import { ipvlan } from './ipvlan';
+import { dummy, ifb } from './optionless';
 
 export interface KindPlanner {
   kind: string;
@@ -11,7 +16,7 @@ export interface KindPlanner {
   plan(spec: LinkSpec, req: PlannedRequest): void;
 }
 
-const planners = new Map<string, KindPlanner>([veth, bridge].map((p) => [p.kind, p]));
+const planners = new Map<string, KindPlanner>([veth, bridge, vxlan, macvlan, macvtap, vlan, ipvlan, dummy, ifb].map((p) => [p.kind, p]));
 
 export function kindPlanner(kind: string): KindPlanner | undefined {
   return planners.get(kind);
