@@ -36,7 +36,19 @@ function listen(server: net.Server, where: string): Promise<void> {
   });
 }
 
-/** Takes the one-server lock; false when another live server holds it. */
+/** Whether a server answers on the control socket (then there is no need to wait for the lock). */
+function controlAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(socketPath);
+    sock.on('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.on('error', () => resolve(false));
+  });
+}
+
+/** Takes the one-server lock; undefined when another live server holds it. */
 async function takeLock(runtimeDir: string): Promise<net.Server | undefined> {
   const st = statSync(runtimeDir);
   const name = `\0netplumb-dns-lock:${st.dev}:${st.ino}`;
@@ -49,7 +61,8 @@ async function takeLock(runtimeDir: string): Promise<net.Server | undefined> {
       return lock;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      if (Date.now() >= deadline) return undefined;
+      // a running server: leave now; one on its way out: wait for it to let go
+      if (Date.now() >= deadline || (await controlAnswers(controlSocketPath(runtimeDir)))) return undefined;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -165,13 +165,13 @@ export class DnsServer {
     });
     l.tcp.on('connection', (sock) => this.serveTcp(l, sock));
     try {
-      await retryWhileAddressNotReady(() => bindUdp(l.udp, gateway, this.port));
+      await retryWhileAddressNotReady(family, () => bindUdp(l.udp, gateway, this.port));
     } catch (err) {
       l.udp.close();
       throw listenError(network, gateway, this.port, 'UDP', err as NodeJS.ErrnoException);
     }
     try {
-      await retryWhileAddressNotReady(() => listenTcp(l.tcp, gateway, this.port));
+      await retryWhileAddressNotReady(family, () => listenTcp(l.tcp, gateway, this.port));
     } catch (err) {
       l.udp.close();
       throw listenError(network, gateway, this.port, 'TCP', err as NodeJS.ErrnoException);
@@ -277,8 +277,9 @@ function listenTcp(server: net.Server, host: string, port: number): Promise<void
   });
 }
 
-async function retryWhileAddressNotReady(fn: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + BIND_RETRY_MS;
+/** An IPv6 address is unusable while the kernel checks it for duplicates (tentative): wait that out. An IPv4 one is there or not. */
+async function retryWhileAddressNotReady(family: number, fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + (family === 6 ? BIND_RETRY_MS : 0);
   for (;;) {
     try {
       return await fn();
