@@ -143,19 +143,22 @@ function startDaemon(runtimeDir: string, hostResolvConf: string): { exited: bool
  * subnets and gateways, and all its members. Call it whenever membership
  * changes (a container joins, leaves, is renamed, gets an alias): it replaces
  * the previous description atomically, with no restart and no query dropped.
- * Resolves once the new names answer. Throws RangeError/TypeError for a bad
+ * Resolves once the new names answer, with started: true when this call had
+ * to start a server (it knows only this network then: after a crash, send the
+ * other networks again). Throws RangeError/TypeError for a bad
  * description (before anything is sent), DnsServerError otherwise (e.g.
  * EADDRNOTAVAIL when the gateway is not on a host interface).
  */
-export async function setNetwork(network: DnsNetwork, options: DnsClientOptions = {}): Promise<void> {
+export async function setNetwork(network: DnsNetwork, options: DnsClientOptions = {}): Promise<{ started: boolean }> {
   const checked = validateDnsNetwork(network);
   const { runtimeDir, timeoutMs } = settings(options);
   const deadline = Date.now() + timeoutMs;
+  let started = false;
   for (;;) {
-    await ensureDnsServer(options);
+    started = (await ensureDnsServer(options)).started || started;
     try {
       await request(runtimeDir, { op: 'setNetwork', network: checked }, timeoutMs);
-      return;
+      return { started };
     } catch (err) {
       // the server was on its way out (its last network just went): start another and ask again
       if (!(err instanceof DnsServerError) || !NO_SERVER.has(err.code) || Date.now() >= deadline) throw err;

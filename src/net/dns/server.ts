@@ -224,7 +224,9 @@ export class DnsServer {
       const answers = found.records.map((r) => ({ name: r.name, type: r.type, ttl: LOCAL_TTL, data: r.data }) as dnsPacket.Answer);
       return reply(query, found.nxdomain ? RCODE.NXDOMAIN : RCODE.NOERROR, answers, true, transport);
     }
-    const servers = found.servers ?? (await this.hostResolvers.current());
+    // a container's --dns naming one of our own addresses would only come back here
+    const own = found.servers?.filter((s) => !this.listeners.has(s));
+    const servers = own?.length ? own : await this.hostResolvers.current();
     const upstream = servers.length ? await this.forwarder.forward(msg, servers, transport === 'tcp') : undefined;
     return upstream ?? reply(query, RCODE.SERVFAIL, [], false, transport);
   }
