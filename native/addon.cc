@@ -10,6 +10,7 @@
 #include "napi/events_wrap.h"
 #include "napi/promise_worker.h"
 #include "napi/socket_wrap.h"
+#include "nl/attrs.h"
 #include "nl/socket.h"
 #include "ns/netns.h"
 
@@ -33,6 +34,39 @@ Napi::Value encode(const Napi::CallbackInfo& info) {
   } catch (const ArgumentError& e) {
     throw Napi::TypeError::New(env, e.what());
   }
+}
+
+// parse(protocol, buffer) -> [{type, flags, seq, object?, error?}]: a buffer of
+// netlink messages read through the registered reply parsers, as replies and
+// events are. Malformed input throws an Error saying what is wrong.
+Napi::Value parse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "parse(protocol, buffer)");
+  int protocol = info[0].As<Napi::Number>().Int32Value();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  Array out;
+  try {
+    for (const nlmsghdr* nlh : splitMessages(buf.Data(), buf.Length())) {
+      Object msg;
+      msg["type"] = Value(messageTypeName(protocol, nlh->nlmsg_type));
+      msg["flags"] = Value(nlh->nlmsg_flags);
+      msg["seq"] = Value(nlh->nlmsg_seq);
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        ErrorInfo err;
+        err.errnum = -messageHeader<nlmsgerr>(nlh).error;
+        readExtendedAck(nlh, sizeof(nlmsgerr), err);
+        msg["type"] = Value("NLMSG_ERROR");
+        msg["error"] = Value(err.errnum);
+        if (!err.kernelMessage.empty()) msg["kernelMessage"] = Value(err.kernelMessage);
+      } else if (ReplyParser parser = findReplyParser(protocol, nlh->nlmsg_type)) {
+        msg["object"] = parser(nlh);
+      }
+      out.push_back(Value(std::move(msg)));
+    }
+  } catch (const ParseError& e) {
+    throw Napi::Error::New(env, std::string("malformed netlink message: ") + e.what());
+  }
+  return fromValue(env, Value(std::move(out)));
 }
 
 Napi::Value requestNames(const Napi::CallbackInfo& info) {
@@ -84,6 +118,7 @@ static Napi::Object InitNetplumb(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkEvents", EventsWrap::define(env));
   exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env));
   exports.Set("encode", Napi::Function::New<encode>(env));
+  exports.Set("parse", Napi::Function::New<parse>(env));
   exports.Set("requestNames", Napi::Function::New<requestNames>(env));
   exports.Set("netnsCreate", Napi::Function::New<netnsCreate>(env));
   exports.Set("netnsDelete", Napi::Function::New<netnsDelete>(env));
