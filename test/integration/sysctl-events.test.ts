@@ -122,4 +122,25 @@ describe('events', function () {
     assert.match(out, /closed after (\d+)/);
     assert.ok(Number(/closed after (\d+)/.exec(out)![1]) >= 50);
   });
+
+  it('a subscription closed before it finished opening never starts, and the process exits', async () => {
+    const bindings = path.resolve(__dirname, '..', '..', 'bindings');
+    const script = `
+      const { native, K } = require(${JSON.stringify(bindings)});
+      const sub = new native.NetlinkEvents();
+      const opening = sub.open(K.NETLINK_ROUTE, ${JSON.stringify(env.ns.path)}, [K.RTNLGRP_LINK], () => console.log('event'));
+      sub.close();
+      opening.then(() => console.log('opened'));
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => { child.kill('SIGKILL'); resolve(null); }, 5000);
+      child.on('exit', (c) => { clearTimeout(t); resolve(c); });
+    });
+    assert.equal(code, 0, `the process must exit by itself; output: ${out}`);
+    assert.equal(out.trim(), 'opened');
+  });
 });
