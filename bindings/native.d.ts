@@ -16,6 +16,8 @@ export interface NativeErrorFields {
   kernelMessage?: string;
   detail?: string;
   interrupted: boolean;
+  /** In a request list: the request it concerned. */
+  index?: number;
 }
 
 /** Per request: the parsed replies (dump entries, or what a get returned), or the error it met. */
@@ -38,14 +40,25 @@ export interface NativeEvents {
   close(): void;
 }
 
+/** One message as parse() reads it: the parsed object when a parser is registered for its type. */
+export interface NativeParsedMessage {
+  type: string;
+  flags: number;
+  seq: number;
+  object?: Record<string, unknown>;
+  /** NLMSG_ERROR: the positive errno (0 for an ack) and the extended-ack text. */
+  error?: number;
+  kernelMessage?: string;
+}
+
 export interface NativeAddon {
   NetlinkSocket: new () => NativeSocket;
   NetlinkEvents: new () => NativeEvents;
   setErrorClass(cls: new (fields: NativeErrorFields) => Error): void;
   /** Record mode: the bytes execute() would send, sequence numbers counting from 1. */
   encode(protocol: number, requests: NativeRequest[], transaction: boolean): Buffer;
-  /** Each message of a received buffer through the registered reply parser (for tests on captured replies). */
-  parse(protocol: number, buffer: Buffer): Array<{ type: string; object?: Record<string, unknown> }>;
+  /** Reads a buffer of netlink messages through the registered reply parsers (for tests and tools); throws on malformed input. */
+  parse(protocol: number, buffer: Buffer): NativeParsedMessage[];
   requestNames(): string[];
   netnsCreate(dir: string, path: string): Promise<void>;
   netnsDelete(path: string): Promise<void>;

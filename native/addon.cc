@@ -37,26 +37,37 @@ Napi::Value encode(const Napi::CallbackInfo& info) {
   }
 }
 
-// parse(protocol, buffer) -> [{type, object?}]: each message of a received
-// buffer through the registered reply parser, for tests that feed captured
-// kernel replies. Malformed input throws.
+// parse(protocol, buffer) -> [{type, flags, seq, object?, error?}]: a buffer of
+// netlink messages read through the registered reply parsers, as replies and
+// events are. Malformed input throws an Error saying what is wrong.
 Napi::Value parse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber() || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "parse(protocol, buffer)");
   int protocol = info[0].As<Napi::Number>().Int32Value();
   auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  Array out;
   try {
-    Array out;
     for (const nlmsghdr* nlh : splitMessages(buf.Data(), buf.Length())) {
-      Object m;
-      m["type"] = Value(messageTypeName(protocol, nlh->nlmsg_type));
-      if (ReplyParser parser = findReplyParser(protocol, nlh->nlmsg_type)) m["object"] = parser(nlh);
-      out.push_back(Value(std::move(m)));
+      Object msg;
+      msg["type"] = Value(messageTypeName(protocol, nlh->nlmsg_type));
+      msg["flags"] = Value(nlh->nlmsg_flags);
+      msg["seq"] = Value(nlh->nlmsg_seq);
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        ErrorInfo err;
+        err.errnum = -messageHeader<nlmsgerr>(nlh).error;
+        readExtendedAck(nlh, sizeof(nlmsgerr), err);
+        msg["type"] = Value("NLMSG_ERROR");
+        msg["error"] = Value(err.errnum);
+        if (!err.kernelMessage.empty()) msg["kernelMessage"] = Value(err.kernelMessage);
+      } else if (ReplyParser parser = findReplyParser(protocol, nlh->nlmsg_type)) {
+        msg["object"] = parser(nlh);
+      }
+      out.push_back(Value(std::move(msg)));
     }
-    return fromValue(env, Value(std::move(out)));
   } catch (const ParseError& e) {
-    throw Napi::Error::New(env, std::string("parse: ") + e.what());
+    throw Napi::Error::New(env, std::string("malformed netlink message: ") + e.what());
   }
+  return fromValue(env, Value(std::move(out)));
 }
 
 Napi::Value requestNames(const Napi::CallbackInfo& info) {

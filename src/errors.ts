@@ -21,6 +21,7 @@ export interface NetlinkErrorFields {
   kernelMessage?: string;
   detail?: string;
   interrupted?: boolean;
+  index?: number;
 }
 
 /**
@@ -65,6 +66,7 @@ export class NetlinkError extends Error {
     this.kernelMessage = fields.kernelMessage;
     this.detail = fields.detail;
     this.interrupted = fields.interrupted ?? false;
+    if (fields.index !== undefined) this.index = fields.index;
   }
 }
 

@@ -15,8 +15,14 @@ export function checkNetnsName(name: string): void {
     throw new TypeError(`invalid network namespace name ${JSON.stringify(name)}: 1 to 255 bytes, no '/', not '.' or '..'`);
 }
 
-function missing(errno: number, op: string, object: string): NetlinkError {
-  return new NetlinkError({ errno, op, action: 'open network namespace', object });
+function missing(errno: number, op: string, object: string, systemMessage?: string): NetlinkError {
+  return new NetlinkError({ errno, op, action: 'open network namespace', object, systemMessage });
+}
+
+/** "No such file or directory" from Node's "ENOENT: no such file or directory, stat '...'". */
+function systemText(err: NodeJS.ErrnoException): string | undefined {
+  const m = /^[A-Z0-9]+: ([^,]+)/.exec(err.message);
+  return m ? m[1].charAt(0).toUpperCase() + m[1].slice(1) : undefined;
 }
 
 export class NetNs {
@@ -85,11 +91,11 @@ export class NetNs {
       inode = st.ino;
       // An nsfs file is what a live namespace bind mount shows; a plain file is a stale placeholder.
       const fsType = await fs.statfs(file);
-      if (fsType.type !== K.NSFS_MAGIC) throw missing(22, 'statfs', `${file} (not a network namespace)`);
+      if (fsType.type !== K.NSFS_MAGIC) throw missing(22, 'statfs', `${file} (not a network namespace)`, 'Invalid argument');
     } catch (err) {
       if (err instanceof NetlinkError) throw err;
       const e = err as NodeJS.ErrnoException;
-      throw missing(e.errno ? -e.errno : 2, 'stat', name ?? file);
+      throw missing(e.errno ? -e.errno : 2, 'stat', name ?? file, systemText(e));
     }
     return new NetNs(name, file, inode);
   }

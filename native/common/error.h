@@ -15,6 +15,7 @@ struct ErrorInfo {
   std::string kernelMessage;  // the kernel's extended-ack text, when it gave one
   std::string detail;         // anything else worth saying (missing attribute ...)
   bool interrupted = false;   // a dump changed under us (NLM_F_DUMP_INTR): retry
+  int index = -1;             // in a request list: which request it concerned
 };
 
 // A failure of a system call or of a kernel request.

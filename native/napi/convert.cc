@@ -80,6 +80,7 @@ Napi::Value makeSystemError(Napi::Env env, const ErrorInfo& info) {
   if (!info.kernelMessage.empty()) fields.Set("kernelMessage", info.kernelMessage);
   if (!info.detail.empty()) fields.Set("detail", info.detail);
   fields.Set("interrupted", info.interrupted);
+  if (info.index >= 0) fields.Set("index", info.index);
   AddonData* data = env.GetInstanceData<AddonData>();
   if (!data || data->errorClass.IsEmpty()) {
     Napi::Error err = Napi::Error::New(env, info.op + " " + info.object + ": " + text);

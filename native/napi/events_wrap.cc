@@ -61,6 +61,7 @@ Napi::Value EventsWrap::open(const Napi::CallbackInfo& info) {
         *opened = openEventSocket(protocol, ns.valid() ? ns.get() : -1, groups);
       },
       [this, opened](Napi::Env env) -> Napi::Value {
+        if (closed_) return env.Undefined();  // closed while opening: the socket closes with `opened`
         fd_ = std::move(*opened);
         buf_.resize(1 << 20);
         poll_ = new uv_poll_t;
@@ -116,7 +117,14 @@ void EventsWrap::drain() {
     ev.Set("type", "overrun");
     events.Set(count++, ev);
   }
-  if (count > 0 && !callback_.IsEmpty()) callback_.Call({events});
+  if (count == 0 || callback_.IsEmpty()) return;
+  try {
+    callback_.Call({events});
+  } catch (const Napi::Error& e) {
+    // Nothing above this libuv callback can catch it: hand it to the process
+    // as an uncaught exception instead of letting it unwind into libuv.
+    napi_fatal_exception(env, e.Value());
+  }
 }
 
 void EventsWrap::stop() {
@@ -130,6 +138,7 @@ void EventsWrap::stop() {
 }
 
 Napi::Value EventsWrap::close(const Napi::CallbackInfo& info) {
+  closed_ = true;
   bool wasOpen = poll_ != nullptr;
   stop();
   callback_.Reset();

@@ -26,6 +26,7 @@ class EventsWrap : public Napi::ObjectWrap<EventsWrap> {
   UniqueFd fd_;
   int protocol_ = 0;
   uv_poll_t* poll_ = nullptr;
+  bool closed_ = false;  // close() came (perhaps before open() finished): never start polling
   Napi::FunctionReference callback_;
   std::vector<uint8_t> buf_;
 };

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "nl/attrs.h"
@@ -15,7 +16,8 @@ namespace np {
 namespace {
 constexpr int kSocketBuffer = 32 << 20;     // large dumps (10,000 links) and ack floods
 constexpr size_t kRecvBuffer = 1 << 20;     // one datagram; the kernel's dump skbs are smaller
-constexpr size_t kChunkBytes = 256 << 10;   // non-transactional streams go out in pieces this big
+constexpr size_t kChunkBytes = 256 << 10;   // non-transactional streams go out in pieces at most this big
+constexpr size_t kAckTruesize = 1024;       // what one queued ack (an skb) costs the receive buffer, generously
 constexpr int kReplyTimeoutSeconds = 30;
 
 void setOption(int fd, int level, int name, int value, const char* what) {
@@ -58,7 +60,18 @@ Encoded encodeStream(const std::vector<Request>& requests, bool transaction, int
     const Request& r = requests[i];
     if (r.codec->protocol != protocol)
       throw ArgumentError(std::string(r.codec->name) + " does not belong on this socket's protocol");
-    encodeOne(e.builder, e.contexts[i], r.codec->encode, r.args, e.offsets);
+    try {
+      encodeOne(e.builder, e.contexts[i], r.codec->encode, r.args, e.offsets);
+    } catch (const SystemError& err) {
+      // e.g. a namespace named in the request does not exist: nothing is sent.
+      ErrorInfo info = err.info();
+      info.index = static_cast<int>(i);
+      if (info.action.empty()) info.action = e.contexts[i].action;
+      throw SystemError(std::move(info));
+    } catch (const ArgumentError& err) {
+      if (requests.size() == 1) throw;
+      throw ArgumentError("request " + std::to_string(i) + " (" + std::string(r.codec->name) + "): " + err.what());
+    }
     e.requestOf.push_back(static_cast<int>(i));
     nlmsghdr* h = e.builder.headerAt(e.offsets.back());
     h->nlmsg_flags |= NLM_F_REQUEST;
@@ -114,6 +127,16 @@ std::shared_ptr<NetlinkSocket> NetlinkSocket::open(int protocol, int nsFd, uint3
     throwErrno(errno, "bind", "bind netlink socket", "protocol " + std::to_string(protocol));
   auto sock = std::shared_ptr<NetlinkSocket>(new NetlinkSocket(std::move(fd), protocol));
   sock->recvBuf_.resize(kRecvBuffer);
+  // What the buffers really are (the kernel reports twice the usable size):
+  // without CAP_NET_ADMIN they stay small, and a send bigger than the send
+  // buffer fails with EMSGSIZE, or acks overflow the receive buffer (ENOBUFS).
+  int sndbuf = 0, rcvbuf = 0;
+  socklen_t optLen = sizeof sndbuf;
+  ::getsockopt(sock->fd_.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, &optLen);
+  optLen = sizeof rcvbuf;
+  ::getsockopt(sock->fd_.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &optLen);
+  sock->pieceBytes_ = std::clamp<size_t>(static_cast<size_t>(sndbuf) / 4, 4096, kChunkBytes);
+  sock->pieceMessages_ = std::max<size_t>(static_cast<size_t>(rcvbuf) / kAckTruesize, 16);
   return sock;
 }
 
@@ -134,48 +157,62 @@ void NetlinkSocket::sendAll(const uint8_t* data, size_t len) {
   }
 }
 
+uint32_t NetlinkSocket::reserveSequence(size_t count) {
+  if (count >= UINT32_MAX / 2) throw ArgumentError("too many requests in one exchange");
+  if (nextSeq_ == 0 || nextSeq_ > UINT32_MAX - count) nextSeq_ = 1;
+  uint32_t first = nextSeq_;
+  nextSeq_ += static_cast<uint32_t>(count);
+  return first;
+}
+
 std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& requests, bool transaction) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!fd_.valid()) throwErrno(EBADF, "execute", "use netlink socket", "closed handle");
   Encoded e = encodeStream(requests, transaction, protocol_);
   std::vector<RequestResult> results(requests.size());
+  const size_t messages = e.offsets.size();
 
-  // Sequence numbers: message m gets firstSeq + m.
-  const uint32_t firstSeq = nextSeq_;
-  nextSeq_ += static_cast<uint32_t>(e.offsets.size());
-  for (size_t m = 0; m < e.offsets.size(); m++) {
+  // Sequence numbers: message m gets firstSeq + m. Replies outside this
+  // exchange's range (left over from an earlier exchange that failed part-way)
+  // are dropped.
+  const uint32_t firstSeq = reserveSequence(messages);
+  for (size_t m = 0; m < messages; m++) {
     nlmsghdr* h = e.builder.headerAt(e.offsets[m]);
     h->nlmsg_seq = firstSeq + static_cast<uint32_t>(m);
     h->nlmsg_pid = 0;
   }
-  // Pieces to send: the whole stream for a transaction, else chunks on message boundaries.
+  auto endOf = [&](size_t m) { return m == messages ? e.builder.size() : e.offsets[m]; };
+  auto isDump = [&](size_t m) { return e.requestOf[m] >= 0 && e.contexts[e.requestOf[m]].dump; };
+  // Pieces to send: a transaction goes whole. Otherwise the stream is cut on
+  // message boundaries so that each piece fits the socket's buffers, and right
+  // after every dump: a socket runs one dump at a time (a second one started
+  // meanwhile fails with EBUSY), and a change sent while a dump is still being
+  // read would interrupt it (NLM_F_DUMP_INTR).
   std::vector<std::pair<size_t, size_t>> pieces;  // [first message, end message)
   if (transaction) {
-    pieces.push_back({0, e.offsets.size()});
+    pieces.push_back({0, messages});
   } else {
     size_t first = 0;
-    for (size_t m = 1; m <= e.offsets.size(); m++) {
-      size_t end = m == e.offsets.size() ? e.builder.size() : e.offsets[m];
-      if (m == e.offsets.size() || end - e.offsets[first] >= kChunkBytes) {
-        pieces.push_back({first, m});
-        first = m;
+    for (size_t m = 0; m < messages; m++) {
+      bool last = m + 1 == messages;
+      bool full = !last && (endOf(m + 2) - e.offsets[first] > pieceBytes_ || m + 1 - first >= pieceMessages_);
+      if (last || full || isDump(m)) {
+        pieces.push_back({first, m + 1});
+        first = m + 1;
       }
     }
   }
 
   for (auto [first, end] : pieces) {
-    size_t from = e.offsets[first];
-    size_t to = end == e.offsets.size() ? e.builder.size() : e.offsets[end];
     size_t awaiting = 0;
     std::vector<bool> done(end - first, false);
     for (size_t m = first; m < end; m++) {
-      int r = e.requestOf[m];
-      if (r >= 0)
+      if (e.requestOf[m] >= 0)
         awaiting++;
       else
         done[m - first] = true;
     }
-    sendAll(e.builder.data().data() + from, to - from);
+    sendAll(e.builder.data().data() + e.offsets[first], endOf(end) - e.offsets[first]);
 
     while (awaiting > 0) {
       sockaddr_nl from{};
@@ -190,10 +227,7 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
       if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
       for (const nlmsghdr* nlh : splitMessages(recvBuf_.data(), static_cast<size_t>(n))) {
         uint32_t seq = nlh->nlmsg_seq;
-        if (seq < firstSeq + first || seq >= firstSeq + end) {
-          if (seq < firstSeq) continue;  // stale reply to an earlier, abandoned exchange
-          throw ParseError("netlink reply with unexpected sequence number " + std::to_string(seq));
-        }
+        if (seq < firstSeq + first || seq >= firstSeq + end) continue;  // not a reply to this piece
         size_t m = seq - firstSeq;
         int r = e.requestOf[m];
         if (r < 0 && nlh->nlmsg_type == NLMSG_ERROR && messageHeader<nlmsgerr>(nlh).error != 0) {
@@ -207,6 +241,7 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
             if (done[k - first]) continue;
             results[e.requestOf[k]].ok = false;
             results[e.requestOf[k]].error = info;
+            results[e.requestOf[k]].error.index = e.requestOf[k];
             done[k - first] = true;
           }
           awaiting = 0;
@@ -219,36 +254,44 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
           done[m - first] = true;
           awaiting--;
         };
-        auto fail = [&](int err, const nlmsghdr* h, size_t fixedLen) {
+        auto describeFailure = [&](int err) {
           result.ok = false;
           result.error.errnum = err;
-          uint16_t type = e.builder.headerAt(e.offsets[m])->nlmsg_type;
-          result.error.op = messageTypeName(protocol_, type);
+          result.error.op = messageTypeName(protocol_, e.builder.headerAt(e.offsets[m])->nlmsg_type);
           result.error.action = ctx.action;
           result.error.object = ctx.object;
-          readExtendedAck(h, fixedLen, result.error);
+          result.error.index = r;
         };
         if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) result.error.interrupted = true;
         if (nlh->nlmsg_type == NLMSG_ERROR) {
           auto err = messageHeader<nlmsgerr>(nlh);
-          if (err.error != 0) fail(-err.error, nlh, sizeof(nlmsgerr));
+          if (err.error != 0) {
+            describeFailure(-err.error);
+            readExtendedAck(nlh, sizeof(nlmsgerr), result.error);
+          }
           finish();
         } else if (nlh->nlmsg_type == NLMSG_DONE) {
           int status = 0;
           if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) status = messageHeader<int>(nlh);
-          if (status < 0)
-            fail(-status, nlh, sizeof(int));
-          else if (result.error.interrupted) {
-            result.ok = false;
-            result.error.errnum = EINTR;
-            result.error.op = messageTypeName(protocol_, e.builder.headerAt(e.offsets[m])->nlmsg_type);
-            result.error.action = ctx.action;
-            result.error.object = ctx.object;
+          if (status < 0) {
+            describeFailure(-status);
+            readExtendedAck(nlh, sizeof(int), result.error);
+          } else if (result.error.interrupted && result.ok) {
+            describeFailure(EINTR);
             result.error.detail = "the dump was interrupted by a concurrent change; retry";
           }
           finish();
         } else if (ReplyParser parse = findReplyParser(protocol_, nlh->nlmsg_type)) {
-          result.objects.push_back(parse(nlh));
+          // A reply we cannot read fails its own request only; the exchange
+          // goes on so that the socket stays in step with the kernel.
+          try {
+            result.objects.push_back(parse(nlh));
+          } catch (const ParseError& bad) {
+            if (result.ok) {
+              describeFailure(EBADMSG);
+              result.error.detail = std::string("malformed reply: ") + bad.what();
+            }
+          }
         } else {
           Object raw;
           raw["messageType"] = Value(nlh->nlmsg_type);

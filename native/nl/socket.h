@@ -47,10 +47,15 @@ class NetlinkSocket {
  private:
   NetlinkSocket(UniqueFd fd, int protocol) : fd_(std::move(fd)), protocol_(protocol) {}
   void sendAll(const uint8_t* data, size_t len);
+  // Reserves count sequence numbers; returns the first. Never 0 (the kernel's
+  // notifications carry 0) and never wrapping inside one exchange.
+  uint32_t reserveSequence(size_t count);
 
   UniqueFd fd_;
   int protocol_;
   uint32_t nextSeq_ = 1;
+  size_t pieceBytes_ = 0;     // most bytes per send: what the send buffer takes
+  size_t pieceMessages_ = 0;  // most requests per send: acks must fit the receive buffer
   std::mutex mutex_;  // one execute at a time: replies are matched by sequence
   std::vector<uint8_t> recvBuf_;
 };

@@ -35,7 +35,9 @@ void encodeRoute(const Object& args, MessageBuilder& b, RequestContext& ctx, uin
   uint32_t table = static_cast<uint32_t>(getUint(args, "table", UINT32_MAX).value_or(RT_TABLE_MAIN));
   rtm.rtm_table = table < 256 ? static_cast<uint8_t>(table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
   rtm.rtm_protocol = static_cast<uint8_t>(getUint(args, "protocol", 255).value_or(deleting ? 0u : static_cast<unsigned>(RTPROT_BOOT)));
-  rtm.rtm_type = static_cast<uint8_t>(getUint(args, "type", 255).value_or(RTN_UNICAST));
+  // Deleting matches any type unless one is named (as `ip route del`), so a
+  // blackhole or unreachable route can be deleted by its prefix alone.
+  rtm.rtm_type = static_cast<uint8_t>(getUint(args, "type", 255).value_or(deleting ? RTN_UNSPEC : RTN_UNICAST));
   // iproute2's default scopes: host for local routes, link for a unicast route
   // with no gateway, universe otherwise; "nowhere" matches any on delete.
   uint8_t scope = RT_SCOPE_UNIVERSE;

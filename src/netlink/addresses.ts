@@ -64,13 +64,28 @@ export function planAddrAdd(link: LinkRef, cidr: string, options: AddrOptions, r
     if (c.family !== 4 || checkIp(options.broadcast, 'broadcast') !== 4) throw new TypeError('broadcast: IPv4 only');
     req.args.broadcast = options.broadcast;
   }
-  if (options.label !== undefined) req.args.label = options.label;
+  if (options.label !== undefined) {
+    // IFA_LABEL is an interface name (IFNAMSIZ); iproute2 also insists it start with the link's name.
+    const bytes = typeof options.label === 'string' ? Buffer.byteLength(options.label) : -1;
+    if (bytes < 1 || bytes > 15) throw new RangeError(`label: ${JSON.stringify(options.label)} must be 1 to 15 bytes`);
+    req.args.label = options.label;
+  }
   if (options.scope !== undefined) {
     const scope = typeof options.scope === 'number' ? options.scope : scopes[options.scope];
     if (scope === undefined || !Number.isInteger(scope) || scope < 0 || scope > 255) throw new RangeError(`scope: unknown scope ${String(options.scope)}`);
     req.args.scope = scope;
   }
-  for (const key of ['noprefixroute', 'nodad', 'validLft', 'preferredLft'] as const) if (options[key] !== undefined) req.args[key] = options[key];
+  for (const key of ['noprefixroute', 'nodad'] as const) {
+    if (options[key] === undefined) continue;
+    if (typeof options[key] !== 'boolean') throw new TypeError(`${key}: expected a boolean`);
+    req.args[key] = options[key];
+  }
+  for (const key of ['validLft', 'preferredLft'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${key}: expected seconds from 0 to ${0xffffffff} (forever), got ${String(v)}`);
+    req.args[key] = v;
+  }
   return req;
 }
 

@@ -54,20 +54,75 @@ export class Netlink {
   }
 
   private async sendNow(requests: PlannedRequest[]): Promise<NativeResult[]> {
+    const results: NativeResult[] = new Array(requests.length);
+    // Before anything is sent: every link a request names must exist now or
+    // be made by an earlier request of the same list; otherwise the list is
+    // wrong and fails whole, with that request's index.
+    let index = await this.resolveNames(requests);
+    const madeEarlier = new Set<string>();
+    requests.forEach((r, i) => {
+      for (const name of Object.values(r.linkRefs ?? {})) {
+        const found = index.get(name);
+        if (found instanceof Error && !madeEarlier.has(name)) throw withIndex(found, i);
+      }
+      for (const name of namesTouched(r, true)) madeEarlier.add(name);
+    });
+    // Then in rounds: a request that names a link made, renamed or deleted by
+    // an earlier request of its round starts the next round, whose names are
+    // looked up again once the round before has been applied. Usually there
+    // is one round: one lookup and one send.
+    let start = 0;
+    while (start < requests.length) {
+      const touched = new Set<string>();
+      let end = start;
+      for (; end < requests.length; end++) {
+        const refs = Object.values(requests[end].linkRefs ?? {});
+        if (end > start && refs.some((n) => touched.has(n))) break;
+        for (const name of namesTouched(requests[end], false)) touched.add(name);
+      }
+      if (start > 0) index = await this.resolveNames(requests.slice(start, end));
+      const sending: number[] = [];
+      for (let i = start; i < end; i++) {
+        const r = requests[i];
+        const missing = Object.values(r.linkRefs ?? {}).map((n) => index.get(n)).find((v) => v instanceof Error);
+        if (missing instanceof Error) {
+          results[i] = withIndex(missing, i); // an earlier request failed to make it, or removed it
+          continue;
+        }
+        for (const [field, name] of Object.entries(r.linkRefs ?? {})) r.args[field] = index.get(name);
+        sending.push(i);
+      }
+      if (sending.length > 0) {
+        let replies: NativeResult[];
+        try {
+          replies = await this.socket.execute(sending.map((i) => ({ op: requests[i].op, args: requests[i].args })), false);
+        } catch (err) {
+          if (err instanceof NetlinkError && err.index !== undefined) err.index = sending[err.index];
+          throw err;
+        }
+        replies.forEach((reply, k) => {
+          if (reply instanceof NetlinkError) reply.index = sending[k];
+          results[sending[k]] = reply;
+        });
+      }
+      start = end;
+    }
+    return results;
+  }
+
+  /** Interface indexes of the link names the requests refer to, in one round trip; an error for each name not found. */
+  private async resolveNames(requests: PlannedRequest[]): Promise<Map<string, number | Error>> {
     const names = new Set<string>();
     for (const r of requests) for (const n of Object.values(r.linkRefs ?? {})) names.add(n);
-    if (names.size > 0) {
-      const list = [...names];
-      const found = await this.socket.execute(list.map((name) => ({ op: 'link.get', args: { name } })), false);
-      const index = new Map<string, number>();
-      for (let i = 0; i < list.length; i++) {
-        const r = found[i];
-        if (r instanceof Error) throw r;
-        index.set(list[i], (r[0] as { index: number }).index);
-      }
-      for (const r of requests) for (const [field, n] of Object.entries(r.linkRefs ?? {})) r.args[field] = index.get(n);
-    }
-    return this.socket.execute(requests.map(({ op, args }) => ({ op, args })), false);
+    const index = new Map<string, number | Error>();
+    if (names.size === 0) return index;
+    const list = [...names];
+    const found = await this.socket.execute(list.map((name) => ({ op: 'link.get', args: { name } })), false);
+    list.forEach((name, i) => {
+      const r = found[i];
+      index.set(name, r instanceof Error ? r : (r[0] as { index: number }).index);
+    });
+    return index;
   }
 
   /** Sends one request; throws its error, returns its replies. */
@@ -146,6 +201,41 @@ export class Netlink {
   }
 }
 
+/** The error again, for the request at index (a shared lookup failure is reported once per request). */
+function withIndex(err: Error, index: number): Error {
+  const copy = Object.create(Object.getPrototypeOf(err) as object, Object.getOwnPropertyDescriptors(err)) as Error;
+  (copy as { index?: number }).index = index;
+  return copy;
+}
+
+/**
+ * The link names a request makes appear in this handle's namespace (made:
+ * true), or makes appear or disappear (made: false): a created link and its
+ * veth peer when born here, a rename's new (and old) name, a deleted or
+ * moved-away link.
+ */
+function namesTouched(r: PlannedRequest, made: boolean): string[] {
+  const a = r.args as { name?: unknown; netns?: unknown; netnsPid?: unknown; peer?: { name?: unknown; netns?: unknown; netnsPid?: unknown } };
+  const here = (x: { netns?: unknown; netnsPid?: unknown }) => x.netns === undefined && x.netnsPid === undefined;
+  const out: string[] = [];
+  if (r.op === 'link.create') {
+    if (typeof a.name === 'string' && here(a)) out.push(a.name);
+    if (a.peer && typeof a.peer.name === 'string' && here(a.peer)) out.push(a.peer.name);
+  } else if (r.op === 'link.change' && typeof a.name === 'string') {
+    // A rename names its link by index (resolved from the old name, or given as a number).
+    const renamedFrom = r.linkRefs?.index;
+    if (renamedFrom !== undefined || typeof (r.args as { index?: unknown }).index === 'number') {
+      out.push(a.name);
+      if (!made && renamedFrom !== undefined) out.push(renamedFrom);
+    } else if (!made && !here(a)) {
+      out.push(a.name); // moved to another namespace
+    }
+  } else if (r.op === 'link.delete' && !made && typeof a.name === 'string') {
+    out.push(a.name);
+  }
+  return out;
+}
+
 /** Buffered operations, sent together by commit(). */
 export class Batch {
   private readonly requests: PlannedRequest[] = [];
@@ -171,6 +261,11 @@ export class Batch {
    * Sends everything. rtnetlink applies each request on its own, so on
    * failure a BatchError lists every failed request (with its index) and the
    * others have taken effect; callers that need all-or-nothing undo them.
+   * A request may name a link that an earlier request of the batch makes.
+   * A batch that is wrong before anything is sent (it names a link that
+   * neither exists nor is made by an earlier request, or a namespace that
+   * does not exist) throws that one NetlinkError, with the request's index,
+   * and applies nothing.
    */
   async commit(): Promise<void> {
     const requests = this.requests.splice(0);

@@ -118,8 +118,14 @@ export function planFdb(spec: FdbSpec, action: 'add' | 'delete'): PlannedRequest
     req.args.vlan = spec.vlan;
   }
   if (spec.dst !== undefined) { checkIp(spec.dst, 'dst'); req.args.dst = spec.dst; }
-  if (spec.vni !== undefined) req.args.vni = spec.vni;
-  if (spec.port !== undefined) req.args.port = spec.port;
+  if (spec.vni !== undefined) {
+    if (!Number.isInteger(spec.vni) || spec.vni < 0 || spec.vni > 0xffffff) throw new RangeError(`vni: 0 to ${0xffffff}, got ${spec.vni}`);
+    req.args.vni = spec.vni;
+  }
+  if (spec.port !== undefined) {
+    if (!Number.isInteger(spec.port) || spec.port < 0 || spec.port > 0xffff) throw new RangeError(`port: 0 to 65535, got ${spec.port}`);
+    req.args.port = spec.port;
+  }
   return refLink(req, 'index', spec.dev);
 }
 

@@ -68,6 +68,7 @@ export function planRoute(spec: RouteSpec, action: 'add' | 'replace' | 'delete')
   if (!spec || typeof spec !== 'object') throw new TypeError('route: expected a route spec');
   const req: PlannedRequest = { op: `route.${action}`, args: {} };
   const a = req.args;
+  if (spec.family !== undefined && spec.family !== 4 && spec.family !== 6) throw new RangeError(`family: 4 or 6, got ${String(spec.family)}`);
   let family: IpFamily | undefined = spec.family;
   if (spec.dst !== 'default') {
     const c = parseCidr(spec.dst, 'dst');
