@@ -142,11 +142,11 @@ export class Netlink {
 
   // Links -------------------------------------------------------------------
   /** `ip link add NAME type KIND ...` */
-  linkAdd(spec: links.LinkSpec): Promise<void> { return this.sendOne(links.planLinkAdd(spec)).then(() => undefined); }
+  async linkAdd(spec: links.LinkSpec): Promise<void> { return this.sendOne(links.planLinkAdd(spec)).then(() => undefined); }
   /** `ip link set DEV up|down|mtu|name|address|master|nomaster|netns|alias|txqueuelen ...` */
-  linkSet(link: links.LinkRefArg, change: links.LinkChange): Promise<void> { return this.sendOne(links.planLinkSet(link, change)).then(() => undefined); }
+  async linkSet(link: links.LinkRefArg, change: links.LinkChange): Promise<void> { return this.sendOne(links.planLinkSet(link, change)).then(() => undefined); }
   /** `ip link del DEV` */
-  linkDel(link: links.LinkRefArg): Promise<void> { return this.sendOne(links.planLinkDel(link)).then(() => undefined); }
+  async linkDel(link: links.LinkRefArg): Promise<void> { return this.sendOne(links.planLinkDel(link)).then(() => undefined); }
   /** `ip -d -s link show DEV` */
   async linkGet(link: links.LinkRefArg): Promise<links.Link> { return links.toLink((await this.sendOne(links.planLinkGet(link)))[0]); }
   /** `ip -d -s link show [master DEV] [type KIND]` */
@@ -154,49 +154,49 @@ export class Netlink {
 
   // Addresses ---------------------------------------------------------------
   /** `ip addr add CIDR dev DEV` */
-  addrAdd(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, false)).then(() => undefined); }
+  async addrAdd(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, false)).then(() => undefined); }
   /** `ip addr replace CIDR dev DEV` */
-  addrReplace(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, true)).then(() => undefined); }
+  async addrReplace(link: links.LinkRefArg, cidr: string, options: addresses.AddrOptions = {}): Promise<void> { return this.sendOne(addresses.planAddrAdd(link, cidr, options, true)).then(() => undefined); }
   /** `ip addr del CIDR dev DEV` */
-  addrDel(link: links.LinkRefArg, cidr: string): Promise<void> { return this.sendOne(addresses.planAddrDel(link, cidr)).then(() => undefined); }
+  async addrDel(link: links.LinkRefArg, cidr: string): Promise<void> { return this.sendOne(addresses.planAddrDel(link, cidr)).then(() => undefined); }
   /** `ip addr show [dev DEV]` (-4 / -6 with family) */
   async addrList(filter: addresses.AddrFilter = {}): Promise<addresses.Address[]> { return addresses.filterAddresses(await this.sendOne(addresses.planAddrList(filter)), filter, this); }
   /** `ip addr flush dev DEV` */
-  addrFlush(link: links.LinkRefArg, filter: Omit<addresses.AddrFilter, 'link'> = {}): Promise<void> { return addresses.flush(this, link, filter); }
+  async addrFlush(link: links.LinkRefArg, filter: Omit<addresses.AddrFilter, 'link'> = {}): Promise<void> { return addresses.flush(this, link, filter); }
 
   // Routes ------------------------------------------------------------------
   /** `ip route add ...` */
-  routeAdd(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'add')).then(() => undefined); }
+  async routeAdd(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'add')).then(() => undefined); }
   /** `ip route replace ...` */
-  routeReplace(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'replace')).then(() => undefined); }
+  async routeReplace(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'replace')).then(() => undefined); }
   /** `ip route del ...` */
-  routeDel(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'delete')).then(() => undefined); }
+  async routeDel(spec: routes.RouteSpec): Promise<void> { return this.sendOne(routes.planRoute(spec, 'delete')).then(() => undefined); }
   /** `ip route show [table T]` (-4 / -6 with family) */
   async routeList(filter: routes.RouteFilter = {}): Promise<routes.Route[]> { return routes.filterRoutes(await this.sendOne(routes.planRouteList(filter)), filter, this); }
 
   // Neighbours and FDB --------------------------------------------------------
   /** `ip neigh add|replace ADDR lladdr MAC dev DEV` */
-  neighAdd(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'add')).then(() => undefined); }
+  async neighAdd(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'add')).then(() => undefined); }
   /** `ip neigh del ADDR dev DEV` */
-  neighDel(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'delete')).then(() => undefined); }
+  async neighDel(spec: neighbours.NeighSpec): Promise<void> { return this.sendOne(neighbours.planNeigh(spec, 'delete')).then(() => undefined); }
   /** `ip neigh show [dev DEV]` */
   async neighList(filter: neighbours.NeighFilter = {}): Promise<neighbours.Neighbour[]> { return neighbours.filterNeighbours(await this.sendOne(neighbours.planNeighList(filter)), filter); }
   /** `bridge fdb add MAC dev DEV [master|self] [vlan N] [dst IP]` */
-  fdbAdd(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'add')).then(() => undefined); }
+  async fdbAdd(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'add')).then(() => undefined); }
   /** `bridge fdb del MAC dev DEV ...` */
-  fdbDel(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'delete')).then(() => undefined); }
+  async fdbDel(spec: neighbours.FdbSpec): Promise<void> { return this.sendOne(neighbours.planFdb(spec, 'delete')).then(() => undefined); }
   /** `bridge fdb show [br BR] [dev DEV]` */
   async fdbList(filter: neighbours.FdbFilter = {}): Promise<neighbours.FdbEntry[]> { return neighbours.filterFdb(await this.sendOne(neighbours.planFdbList(filter)), filter); }
 
   // Sysctls -----------------------------------------------------------------
   /** `ip netns exec NS sysctl -n KEY` (net.* keys of this handle's namespace) */
-  sysctlGet(key: string): Promise<string> { return sysctl.read(this.netns, key); }
+  async sysctlGet(key: string): Promise<string> { return sysctl.read(this.netns, key); }
   /** `ip netns exec NS sysctl -w KEY=VALUE` */
-  sysctlSet(key: string, value: string | number): Promise<void> { return sysctl.write(this.netns, key, value); }
+  async sysctlSet(key: string, value: string | number): Promise<void> { return sysctl.write(this.netns, key, value); }
 
   // Events ------------------------------------------------------------------
   /** `ip monitor link address route neigh`: an async iterator of changes in this namespace. */
-  events(groups: EventGroup[] = ['link', 'address', 'route', 'neighbour']): Promise<NetlinkEvents> {
+  async events(groups: EventGroup[] = ['link', 'address', 'route', 'neighbour']): Promise<NetlinkEvents> {
     return NetlinkEvents.open(this.netns, groups);
   }
 }

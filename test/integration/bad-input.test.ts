@@ -38,10 +38,10 @@ describe('bad inputs change nothing', function () {
     return err;
   }
 
-  it('a link name over 15 bytes: RangeError before anything is sent', () => {
-    assert.throws(() => env.nl.linkAdd({ name: 'a-name-of-16-byt', kind: 'bridge' }), (e: Error) => e instanceof RangeError && /15 bytes/.test(e.message));
-    assert.throws(() => env.nl.linkAdd({ name: 'v9', kind: 'veth', peer: { name: 'ééééééééé' } }), RangeError);
-    assert.throws(() => env.nl.linkSet('v0', { name: 'x'.repeat(16) }), RangeError);
+  it('a link name over 15 bytes: RangeError before anything is sent', async () => {
+    await assert.rejects(env.nl.linkAdd({ name: 'a-name-of-16-byt', kind: 'bridge' }), (e: Error) => e instanceof RangeError && /15 bytes/.test(e.message));
+    await assert.rejects(env.nl.linkAdd({ name: 'v9', kind: 'veth', peer: { name: 'ééééééééé' } }), RangeError);
+    await assert.rejects(env.nl.linkSet('v0', { name: 'x'.repeat(16) }), RangeError);
   });
 
   it('an unknown link: ENODEV naming the link', async () => {
@@ -60,25 +60,25 @@ describe('bad inputs change nothing', function () {
     await kernelRefuses(env.nl.linkSet('v0', { name: 'br0' }), { code: 'EEXIST' });
   });
 
-  it('a bad CIDR or a prefix out of range: TypeError / RangeError', () => {
-    assert.throws(() => env.nl.addrAdd('br0', '10.8.0.300/24'), TypeError);
-    assert.throws(() => env.nl.addrAdd('br0', 'not-an-ip'), TypeError);
-    assert.throws(() => env.nl.addrAdd('br0', '10.8.0.2/33'), RangeError);
-    assert.throws(() => env.nl.addrAdd('br0', '2001:db8::1/129'), RangeError);
-    assert.throws(() => env.nl.addrAdd('br0', '10.8.0.2/'), RangeError);
-    assert.throws(() => env.nl.routeAdd({ dst: '10.0.0.0/40', dev: 'br0' }), RangeError);
+  it('a bad CIDR or a prefix out of range: TypeError / RangeError', async () => {
+    await assert.rejects(env.nl.addrAdd('br0', '10.8.0.300/24'), TypeError);
+    await assert.rejects(env.nl.addrAdd('br0', 'not-an-ip'), TypeError);
+    await assert.rejects(env.nl.addrAdd('br0', '10.8.0.2/33'), RangeError);
+    await assert.rejects(env.nl.addrAdd('br0', '2001:db8::1/129'), RangeError);
+    await assert.rejects(env.nl.addrAdd('br0', '10.8.0.2/'), RangeError);
+    await assert.rejects(env.nl.routeAdd({ dst: '10.0.0.0/40', dev: 'br0' }), RangeError);
   });
 
-  it('a bad MAC: TypeError', () => {
-    assert.throws(() => env.nl.linkSet('v0', { address: '02:00:00:00:00' }), TypeError);
-    assert.throws(() => env.nl.linkSet('v0', { address: 'zz:00:00:00:00:00' }), TypeError);
-    assert.throws(() => env.nl.neighAdd({ dev: 'br0', address: '10.8.0.9', lladdr: '02-00-00-00-00-09' }), TypeError);
-    assert.throws(() => env.nl.fdbAdd({ dev: 'v0', lladdr: 'nonsense' }), TypeError);
+  it('a bad MAC: TypeError', async () => {
+    await assert.rejects(env.nl.linkSet('v0', { address: '02:00:00:00:00' }), TypeError);
+    await assert.rejects(env.nl.linkSet('v0', { address: 'zz:00:00:00:00:00' }), TypeError);
+    await assert.rejects(env.nl.neighAdd({ dev: 'br0', address: '10.8.0.9', lladdr: '02-00-00-00-00-09' }), TypeError);
+    await assert.rejects(env.nl.fdbAdd({ dev: 'v0', lladdr: 'nonsense' }), TypeError);
   });
 
-  it('a gateway of the wrong family: TypeError', () => {
-    assert.throws(() => env.nl.routeAdd({ dst: '10.0.0.0/8', gateway: '2001:db8::1' }), TypeError);
-    assert.throws(() => env.nl.routeAdd({ dst: '2001:db8::/32', gateway: '10.8.0.254' }), TypeError);
+  it('a gateway of the wrong family: TypeError', async () => {
+    await assert.rejects(env.nl.routeAdd({ dst: '10.0.0.0/8', gateway: '2001:db8::1' }), TypeError);
+    await assert.rejects(env.nl.routeAdd({ dst: '2001:db8::/32', gateway: '10.8.0.254' }), TypeError);
   });
 
   it('a gateway the kernel cannot reach: ENETUNREACH with the kernel\'s own words', async () => {

@@ -42,7 +42,7 @@ describe('sysctls inside a namespace', function () {
       assert.match(err.message, /nosuchif/);
       return true;
     });
-    assert.throws(() => env.nl.sysctlSet('kernel.hostname', 'x'), TypeError);
+    await assert.rejects(env.nl.sysctlSet('kernel.hostname', 'x'), TypeError);
   });
 });
 
