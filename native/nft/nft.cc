@@ -179,7 +179,7 @@ void encodeExpressions(MessageBuilder& b, uint16_t listType, const Array& exprs)
   for (size_t i = 0; i < exprs.size(); i++) {
     const Object* expr = exprs[i].as<Object>();
     if (!expr) throw ArgumentError("expressions[" + std::to_string(i) + "]: expected an object");
-    std::string type = requireString(*expr, "type");
+    std::string type = requireString(*expr, "expr");
     auto it = exprCodecs().find(type);
     if (it == exprCodecs().end()) throw ArgumentError("expressions[" + std::to_string(i) + "]: unknown expression '" + type + "'");
     MessageBuilder::Nest elem(b, NFTA_LIST_ELEM);
@@ -202,7 +202,7 @@ Array parseExpressions(const Attr& list) {
     AttrTable t(elem);
     Object expr;
     std::string name = stringAttr(t, NFTA_EXPR_NAME);
-    expr["type"] = Value(name);
+    expr["expr"] = Value(name);
     AttrTable data;
     if (const Attr* d = t.get(NFTA_EXPR_DATA)) data = AttrTable(*d);
     auto it = exprCodecs().find(name);

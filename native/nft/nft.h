@@ -88,7 +88,7 @@ struct ExprRegistration {
   explicit ExprRegistration(const ExprCodec& codec);
 };
 
-// Writes a list of expressions ({type: name, ...args}) as NFTA_LIST_ELEM nests
+// Writes a list of expressions ({expr: name, ...args}) as NFTA_LIST_ELEM nests
 // inside the attribute `listType` (NFTA_RULE_EXPRESSIONS ...).
 void encodeExpressions(MessageBuilder& b, uint16_t listType, const Array& exprs);
 Array parseExpressions(const Attr& list);

@@ -20,7 +20,10 @@ void putElements(const Array& elements, MessageBuilder& b, bool withData) {
     const Object* e = elements[i].as<Object>();
     if (!e) throw ArgumentError("elements[" + std::to_string(i) + "]: expected an object");
     try {
-      MessageBuilder::Nest elem(b, NFTA_LIST_ELEM);
+      // Numbered 1, 2, 3 ... as libnftnl numbers them; the kernel reads any type here.
+      // A message's 64 KiB list holds far fewer than the 14-bit type's 16383 elements.
+      if (i + 1 > static_cast<size_t>(NLA_TYPE_MASK)) throw ArgumentError("too many elements for one message");
+      MessageBuilder::Nest elem(b, static_cast<uint16_t>(i + 1));
       uint32_t flags = getFlags(*e, "flags", kElemFlags);
       if (flags) b.putBe32(NFTA_SET_ELEM_FLAGS, flags);
       if (withData) {
