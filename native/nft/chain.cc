@@ -64,7 +64,7 @@ void encodeFlush(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list chains";
   ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETCHAIN, 0, args.count("family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginMessage(b, NFT_MSG_GETCHAIN, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
   b.endMessage();
 }
 

@@ -149,7 +149,8 @@ Value parseData(const Attr& nest) {
 }
 
 Bytes dataValue(const Attr& nest) {
-  const Attr* v = AttrTable(nest).get(NFTA_DATA_VALUE);
+  AttrTable t(nest);  // named: the Attr it returns lives in the table
+  const Attr* v = t.get(NFTA_DATA_VALUE);
   if (!v) throw ParseError("nft_data without a value");
   return v->bytes();
 }

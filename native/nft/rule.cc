@@ -57,7 +57,7 @@ void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list rules";
   ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETRULE, 0, args.count("family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginMessage(b, NFT_MSG_GETRULE, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
   auto table = getString(args, "table");
   auto chain = getString(args, "chain");
   if (chain && !table) throw ArgumentError("chain: give its table too");

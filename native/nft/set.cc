@@ -77,7 +77,7 @@ void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list sets";
   ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETSET, 0, args.count("family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginMessage(b, NFT_MSG_GETSET, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
   if (auto table = getString(args, "table")) {
     ctx.object = *table;
     b.putString(NFTA_SET_TABLE, *table);
@@ -106,8 +106,10 @@ Value parseSet(const nlmsghdr* nlh) {
     if (const Attr* c = desc.get(NFTA_SET_DESC_CONCAT)) {
       Array fields;
       AttrTable items(*c);
-      for (const Attr& elem : items.all())
-        if (const Attr* len = AttrTable(elem).get(NFTA_SET_FIELD_LEN)) fields.push_back(Value(len->be32()));
+      for (const Attr& elem : items.all()) {
+        AttrTable field(elem);
+        if (const Attr* len = field.get(NFTA_SET_FIELD_LEN)) fields.push_back(Value(len->be32()));
+      }
       out["fields"] = Value(std::move(fields));
     }
   }

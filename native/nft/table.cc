@@ -48,7 +48,7 @@ void encodeGet(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list tables";
   ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETTABLE, 0, args.count("family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginMessage(b, NFT_MSG_GETTABLE, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
   b.endMessage();
 }
 
