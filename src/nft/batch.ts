@@ -6,7 +6,7 @@ import type { NativeRequest, NativeResult } from '../../bindings';
 import { BatchError, NetlinkError } from '../errors';
 import { KeyType } from './datatypes';
 import { rule as newRule, RuleBuilder, type AnonymousSet } from './rule';
-import { chunkElements, encodeElements, setFlags, setTypeArgs, setUserdata, shapeOf, type SetShape } from './sets';
+import { chunkElements, elementArgs, encodeElements, setFlags, setTypeArgs, setUserdata, shapeOf, type SetShape } from './sets';
 import { stringRecord, UDATA } from './userdata';
 import { checkName, checkFamily, ownerComment, PRIORITIES } from './names';
 import type { ChainSpec, ElementSpec, Family, SetRef, SetSpec, TableRef, TableSpec } from './types';
@@ -173,7 +173,7 @@ export class NftBatch {
       table,
       plan: () => [
         { op: 'nft.set.add', args: { family: table.family, table: table.name, name: set.name, flags, ...setTypeArgs(shape), id: set.id, size: set.elements.length, userdata: setUserdata(shape) } },
-        ...chunkElements(elements).map((chunk) => ({ op: 'nft.setelem.add', args: { family: table.family, table: table.name, set: set.name, setId: set.id, elements: chunk } })),
+        ...chunkElements(elements).map((chunk) => ({ op: 'nft.setelem.add', args: { family: table.family, table: table.name, set: set.name, setId: set.id, ...elementArgs(chunk) } })),
       ],
     });
   }
@@ -291,7 +291,7 @@ export class NftBatch {
 function elementRequests(ref: SetRef, elements: ReturnType<typeof encodeElements>, setId: number | undefined, adding: boolean, exclusive: boolean): NativeRequest[] {
   return chunkElements(elements).map((chunk) => ({
     op: adding ? 'nft.setelem.add' : 'nft.setelem.delete',
-    args: { family: ref.family, table: ref.table, set: ref.name, setId, elements: chunk, exclusive: exclusive || undefined },
+    args: { family: ref.family, table: ref.table, set: ref.name, setId, ...(adding ? elementArgs(chunk) : { elements: chunk }), exclusive: exclusive || undefined },
   }));
 }
 

@@ -295,7 +295,11 @@ function checkValue(sel: Selector, value: MatchValue, what: string, op: CmpOp): 
   }
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new RangeError(`${what}: an empty set matches nothing`);
-  for (const v of values) if (!(sel.type.name === 'ifname' && typeof v === 'string' && v.endsWith('*'))) parseRange(sel.type, v, what);
+  for (const v of values) {
+    if (sel.type.name === 'ifname' && typeof v === 'string' && v.endsWith('*')) continue;
+    const r = parseRange(sel.type, v, what);
+    if (!isSingle(r) && op !== '==' && op !== '!=') throw new RangeError(`${what}: a prefix or range takes == or !=`);
+  }
   if (Array.isArray(value) && op !== '==' && op !== '!=') throw new RangeError(`${what}: a set takes == or !=`);
 }
 

@@ -100,7 +100,16 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
     if (!e || typeof e !== 'object' || !('key' in e)) throw new TypeError(`${at(i)}: expected {key, value?}`);
   });
   if (!shape.interval) {
-    return elements.map((e, i) => ({ key: shape.key.encode(e.key, `${at(i)}.key`), ...(adding ? dataOf(shape, e, at(i)) : {}), timeout: adding ? checkTimeout(e, at(i)) : undefined }));
+    return elements.map((e, i) => {
+      const out: NativeElement = { key: shape.key.encode(e.key, `${at(i)}.key`) };
+      if (!adding) return out;
+      if (shape.map === undefined) dataOf(shape, e, at(i));
+      else if (shape.map !== 'verdict') out.data = shape.map.encode(e.value, `${at(i)}.value`);
+      else Object.assign(out, dataOf(shape, e, at(i)));
+      const timeout = checkTimeout(e, at(i));
+      if (timeout !== undefined) out.timeout = timeout;
+      return out;
+    });
   }
   if (shape.key.concat) {
     // Concatenated intervals (the pipapo set): each element carries its start and end keys.
@@ -142,4 +151,19 @@ export function chunkElements(elements: NativeElement[]): NativeElement[][] {
   }
   if (current.length) chunks.push(current);
   return chunks;
+}
+
+/**
+ * The addon's arguments for one chunk: the packed form (all keys in one
+ * buffer, all data in another) when every element is a plain key or key and
+ * value, which is what keeps thousands of port mappings cheap; else a list.
+ */
+export function elementArgs(chunk: NativeElement[]): Record<string, unknown> {
+  const keyLen = chunk[0].key.length;
+  const dataLen = chunk[0].data?.length ?? 0;
+  const plain = chunk.every((e) => e.key.length === keyLen && (e.data?.length ?? 0) === dataLen && !e.keyEnd && !e.verdict && !e.flags && e.timeout === undefined);
+  if (!plain) return { elements: chunk };
+  const args: Record<string, unknown> = { keys: Buffer.concat(chunk.map((e) => e.key)), keyLen };
+  if (dataLen) Object.assign(args, { data: Buffer.concat(chunk.map((e) => e.data!)), dataLen });
+  return args;
 }
