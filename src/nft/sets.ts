@@ -103,7 +103,7 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
     return elements.map((e, i) => {
       const out: NativeElement = { key: shape.key.encode(e.key, `${at(i)}.key`) };
       if (!adding) return out;
-      if (shape.map === undefined) dataOf(shape, e, at(i));
+      if (shape.map === undefined || e.value === undefined) dataOf(shape, e, at(i)); // throws when a value is missing or extra
       else if (shape.map !== 'verdict') out.data = shape.map.encode(e.value, `${at(i)}.value`);
       else Object.assign(out, dataOf(shape, e, at(i)));
       const timeout = checkTimeout(e, at(i));
