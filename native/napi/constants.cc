@@ -1,5 +1,8 @@
 #include "napi/constants.h"
 
+// First, so that linux/in.h (pulled in by the netfilter headers) defers to libc.
+#include <netinet/in.h>
+
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
@@ -8,6 +11,11 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sys/socket.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter_ipv4.h>
 
 #define NP_CONST(name) out[#name] = Value(name)
 
@@ -95,6 +103,38 @@ Object kernelConstants() {
   out["sizeof_ifaddrmsg"] = Value(sizeof(ifaddrmsg));
   out["sizeof_rtmsg"] = Value(sizeof(rtmsg));
   out["sizeof_ndmsg"] = Value(sizeof(ndmsg));
+  // nf_tables: registers, data limits, and the values rules compare with.
+  NP_CONST(NFNL_SUBSYS_NFTABLES);
+  NP_CONST(NFT_REG_VERDICT);
+  NP_CONST(NFT_REG_1);
+  NP_CONST(NFT_REG32_00);
+  NP_CONST(NFT_REG32_15);
+  NP_CONST(NFT_REG_SIZE);
+  NP_CONST(NFT_REG32_SIZE);
+  NP_CONST(NFT_DATA_VALUE_MAXLEN);
+  NP_CONST(NFT_DATA_VERDICT);
+  NP_CONST(NFT_NAME_MAXLEN);
+  NP_CONST(NFT_USERDATA_MAXLEN);
+  NP_CONST(NFPROTO_IPV4);
+  NP_CONST(NFPROTO_IPV6);
+  NP_CONST(IPPROTO_TCP);
+  NP_CONST(IPPROTO_UDP);
+  NP_CONST(IPPROTO_ICMP);
+  NP_CONST(IPPROTO_ICMPV6);
+  NP_CONST(IPPROTO_SCTP);
+  NP_CONST(IFNAMSIZ);
+  NP_CONST(NF_IP_PRI_RAW);
+  NP_CONST(NF_IP_PRI_MANGLE);
+  NP_CONST(NF_IP_PRI_NAT_DST);
+  NP_CONST(NF_IP_PRI_FILTER);
+  NP_CONST(NF_IP_PRI_SECURITY);
+  NP_CONST(NF_IP_PRI_NAT_SRC);
+  // ct state bits as the ct expression loads them.
+  NP_CONST(NF_CT_STATE_INVALID_BIT);
+  NP_CONST(NF_CT_STATE_UNTRACKED_BIT);
+  out["NF_CT_STATE_ESTABLISHED_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
+  out["NF_CT_STATE_RELATED_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_RELATED));
+  out["NF_CT_STATE_NEW_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_NEW));
   return out;
 }
 

@@ -1,0 +1,169 @@
+// Sets and maps: their kernel description (flags, key and data types and
+// lengths, the userdata nft writes) and their elements as kernel elements.
+import { K } from '../../bindings';
+import { KeyType, type DataTypeName } from './datatypes';
+import { u32Record, record, stringRecord, UDATA, TYPEOF_CONCAT, TYPEOF_VERDICT } from './userdata';
+import { intervalElements, parseRange } from './values';
+import { verdictData } from './rule';
+import type { ElementSpec, Verdict } from './types';
+
+/** What encoding elements needs to know about a set. */
+export interface SetShape {
+  key: KeyType;
+  map?: KeyType | 'verdict';
+  interval: boolean;
+}
+
+/** A kernel element, as the addon's nft.setelem.add takes it. */
+export interface NativeElement {
+  key: Buffer;
+  keyEnd?: Buffer;
+  data?: Buffer;
+  verdict?: string;
+  chain?: string;
+  flags?: string[];
+  timeout?: number;
+}
+
+export function shapeOf(type: DataTypeName | DataTypeName[], map: DataTypeName | DataTypeName[] | 'verdict' | undefined, interval: boolean, what: string): SetShape {
+  return {
+    key: KeyType.of(type, `${what}.type`),
+    map: map === undefined ? undefined : map === 'verdict' ? 'verdict' : KeyType.of(map, `${what}.map`),
+    interval,
+  };
+}
+
+/** NFTA_SET_* arguments for a shape: flags, key and data types and lengths. */
+export function setTypeArgs(shape: SetShape): Record<string, unknown> {
+  const args: Record<string, unknown> = { keyType: shape.key.id, keyLen: shape.key.size };
+  if (shape.map === 'verdict') {
+    args.dataType = K.NFT_DATA_VERDICT;
+    args.dataLen = 0;
+  } else if (shape.map) {
+    args.dataType = shape.map.id;
+    args.dataLen = shape.map.size;
+  }
+  if (shape.interval && shape.key.concat) args.fields = shape.key.fields.map((f) => f.size);
+  return args;
+}
+
+export function setFlags(shape: SetShape, extra: string[]): string[] {
+  const flags = [...extra];
+  if (shape.map) flags.push('map');
+  if (shape.interval) flags.push('interval');
+  if (shape.interval && shape.key.concat) flags.push('concat');
+  return flags;
+}
+
+function typeofRecord(type: number, exprId: number): Buffer {
+  return record(type, Buffer.concat([u32Record(UDATA.TYPEOF_EXPR, exprId), record(UDATA.TYPEOF_DATA, Buffer.alloc(0))]));
+}
+
+/** The userdata nft writes for a set declared by type, so that `nft list` prints it alike. */
+export function setUserdata(shape: SetShape, comment?: string): Buffer {
+  const parts = [u32Record(UDATA.SET_KEYBYTEORDER, shape.key.concat ? 0 : shape.key.fields[0].byteorder)];
+  if (shape.map) {
+    const data = shape.map;
+    parts.push(u32Record(UDATA.SET_DATABYTEORDER, data === 'verdict' || data.concat ? 0 : data.fields[0].byteorder));
+  }
+  if (shape.key.concat) parts.push(typeofRecord(UDATA.SET_KEY_TYPEOF, TYPEOF_CONCAT));
+  if (shape.map) {
+    if (shape.map === 'verdict') parts.push(typeofRecord(UDATA.SET_DATA_TYPEOF, TYPEOF_VERDICT));
+    else if (shape.map.concat) parts.push(typeofRecord(UDATA.SET_DATA_TYPEOF, TYPEOF_CONCAT));
+    parts.push(u32Record(UDATA.SET_DATA_INTERVAL, 0));
+  }
+  if (comment !== undefined) parts.push(stringRecord(UDATA.SET_COMMENT, comment));
+  return Buffer.concat(parts);
+}
+
+function dataOf(shape: SetShape, e: ElementSpec, what: string): Partial<NativeElement> {
+  if (!shape.map) {
+    if (e.value !== undefined) throw new RangeError(`${what}: a set element has no value (only map elements do)`);
+    return {};
+  }
+  if (e.value === undefined) throw new RangeError(`${what}: a map element needs a value`);
+  if (shape.map === 'verdict') return verdictData(e.value as Verdict, what);
+  return { data: shape.map.encode(e.value, `${what}.value`) };
+}
+
+function checkTimeout(e: ElementSpec, what: string): number | undefined {
+  if (e.timeout === undefined) return undefined;
+  if (!Number.isInteger(e.timeout) || e.timeout <= 0) throw new RangeError(`${what}.timeout: a positive number of milliseconds`);
+  return e.timeout;
+}
+
+/** Kernel elements for user elements; adding = false gives keys only (deletion). */
+export function encodeElements(shape: SetShape, elements: ElementSpec[], what: string, adding = true): NativeElement[] {
+  if (!Array.isArray(elements)) throw new TypeError(`${what}: elements must be an array`);
+  const at = (i: number) => `${what}[${i}]`;
+  elements.forEach((e, i) => {
+    if (!e || typeof e !== 'object' || !('key' in e)) throw new TypeError(`${at(i)}: expected {key, value?}`);
+  });
+  if (!shape.interval) {
+    return elements.map((e, i) => {
+      const out: NativeElement = { key: shape.key.encode(e.key, `${at(i)}.key`) };
+      if (!adding) return out;
+      if (shape.map === undefined || e.value === undefined) dataOf(shape, e, at(i)); // throws when a value is missing or extra
+      else if (shape.map !== 'verdict') out.data = shape.map.encode(e.value, `${at(i)}.value`);
+      else Object.assign(out, dataOf(shape, e, at(i)));
+      const timeout = checkTimeout(e, at(i));
+      if (timeout !== undefined) out.timeout = timeout;
+      return out;
+    });
+  }
+  if (shape.key.concat) {
+    // Concatenated intervals (the pipapo set): each element carries its start and end keys.
+    return elements.map((e, i) => {
+      const values = e.key;
+      if (!Array.isArray(values) || values.length !== shape.key.fields.length) throw new RangeError(`${at(i)}.key: expected ${shape.key.fields.length} fields`);
+      const ranges = shape.key.fields.map((f, j) => parseRange(f, values[j], `${at(i)}.key[${j}]`));
+      const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
+      return {
+        key: Buffer.concat(ranges.map((r) => pad(r.start))),
+        keyEnd: Buffer.concat(ranges.map((r) => pad(r.end))),
+        ...(adding ? dataOf(shape, e, at(i)) : {}),
+      };
+    });
+  }
+  const type = shape.key.fields[0];
+  const ranges = elements.map((e, i) => parseRange(type, e.key, `${at(i)}.key`));
+  return intervalElements(shape.key, ranges, what).map((ie) => {
+    if (ie.intervalEnd) return { key: ie.key, flags: ['interval-end'] };
+    return { key: ie.key, ...(adding ? dataOf(shape, elements[ie.index], at(ie.index)) : {}), timeout: adding ? checkTimeout(elements[ie.index], at(ie.index)) : undefined };
+  });
+}
+
+/** Splits elements so each message's element list stays under its 64 KiB length field. */
+export function chunkElements(elements: NativeElement[]): NativeElement[][] {
+  const LIMIT = 60000;
+  const chunks: NativeElement[][] = [];
+  let current: NativeElement[] = [];
+  let bytes = 0;
+  for (const e of elements) {
+    const size = 8 + 12 + 8 + e.key.length + (e.keyEnd ? 8 + e.keyEnd.length : 0) + (e.data ? 12 + e.data.length : 0) + (e.verdict ? 24 + (e.chain?.length ?? 0) : 0) + 16;
+    if (current.length && bytes + size > LIMIT) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The addon's arguments for one chunk: the packed form (all keys in one
+ * buffer, all data in another) when every element is a plain key or key and
+ * value, which is what keeps thousands of port mappings cheap; else a list.
+ */
+export function elementArgs(chunk: NativeElement[]): Record<string, unknown> {
+  const keyLen = chunk[0].key.length;
+  const dataLen = chunk[0].data?.length ?? 0;
+  const plain = chunk.every((e) => e.key.length === keyLen && (e.data?.length ?? 0) === dataLen && !e.keyEnd && !e.verdict && !e.flags && e.timeout === undefined);
+  if (!plain) return { elements: chunk };
+  const args: Record<string, unknown> = { keys: Buffer.concat(chunk.map((e) => e.key)), keyLen };
+  if (dataLen) Object.assign(args, { data: Buffer.concat(chunk.map((e) => e.data!)), dataLen });
+  return args;
+}
