@@ -4,6 +4,7 @@ import type { LinkSpec } from '../links';
 import type { PlannedRequest } from '../request';
 import { veth } from './veth';
 import { bridge } from './bridge';
+import { macvlan } from './macvlan';
 
 export interface KindPlanner {
   kind: string;
@@ -11,7 +12,7 @@ export interface KindPlanner {
   plan(spec: LinkSpec, req: PlannedRequest): void;
 }
 
-const planners = new Map<string, KindPlanner>([veth, bridge].map((p) => [p.kind, p]));
+const planners = new Map<string, KindPlanner>([veth, bridge, macvlan].map((p) => [p.kind, p]));
 
 export function kindPlanner(kind: string): KindPlanner | undefined {
   return planners.get(kind);
