@@ -138,18 +138,21 @@ out:
   return err ? 1 : 0;
 }
 
-static void bind_ns(pid_t pid, const char *kind, const char *file) {
+static int bind_ns(pid_t pid, const char *kind, const char *file) {
   char src[64];
   snprintf(src, sizeof src, "/proc/%d/ns/%s", (int)pid, kind);
-  if (mount(src, file, NULL, MS_BIND, NULL) != 0) fail("bind namespace to", file, errno);
+  return mount(src, file, NULL, MS_BIND, NULL) == 0 ? 0 : errno;
 }
 
-static int do_create(const struct options *o) {
-  if (!o->uts || !o->mnt) usage("create needs --uts FILE and --mnt FILE");
-  make_private_mount_point(o->mnt);
-  make_private_mount_point(o->uts);
-  create_placeholder(o->uts);
-  create_placeholder(o->mnt);
+/*
+ * One attempt: a child (pinned to `cpu` when >= 0) makes the namespaces, the
+ * parent binds them. Returns 0, or EAGAIN when binding the mount namespace
+ * met the kernel's loop check (EINVAL) and another CPU may do: that check
+ * compares namespace ids, which recent kernels hand out from per-CPU batches,
+ * so a namespace made on one CPU can look older than ours though it is newer.
+ * Ids from one CPU do grow, so some CPU always works.
+ */
+static int create_once(const struct options *o, int cpu) {
   int ready[2], done[2];
   if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(done, O_CLOEXEC) != 0) fail("create", "pipe", errno);
   pid_t pid = fork();
@@ -157,6 +160,12 @@ static int do_create(const struct options *o) {
   if (pid == 0) {
     close(ready[0]);
     close(done[1]);
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      sched_setaffinity(0, sizeof set, &set);
+    }
     if (unshare(CLONE_NEWUTS | CLONE_NEWNS) != 0) {
       char msg[64];
       snprintf(msg, sizeof msg, "%d unshare uts+mount namespaces", errno);
@@ -176,22 +185,48 @@ static int do_create(const struct options *o) {
   char msg[PATH_MAX + 64];
   ssize_t n;
   do n = read(ready[0], msg, sizeof msg - 1); while (n < 0 && errno == EINTR);
+  close(ready[0]);
   msg[n > 0 ? n : 0] = '\0';
   int err = n > 0 ? atoi(msg) : EIO;
+  int bind_err = 0;
+  const char *bind_what = NULL;
   if (err == 0) {
-    bind_ns(pid, "uts", o->uts);
-    bind_ns(pid, "mnt", o->mnt);
+    bind_err = bind_ns(pid, "mnt", o->mnt);
+    bind_what = o->mnt;
+    if (bind_err == 0 && (bind_err = bind_ns(pid, "uts", o->uts)) != 0) {
+      bind_what = o->uts;
+      umount2(o->mnt, MNT_DETACH);
+    }
   }
   close(done[1]);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (err != 0) {
-    umount2(o->uts, MNT_DETACH);
-    umount2(o->mnt, MNT_DETACH);
-    unlink(o->uts);
-    unlink(o->mnt);
     const char *space = strchr(msg, ' ');
     fprintf(stderr, "netplumb-enter: cannot %s: %s\n", space ? space + 1 : "set up the sandbox", strerror(err));
+    return err;
+  }
+  if (bind_err == EINVAL && bind_what == o->mnt) return EAGAIN;
+  if (bind_err != 0) fprintf(stderr, "netplumb-enter: cannot bind namespace to %s: %s\n", bind_what, strerror(bind_err));
+  return bind_err;
+}
+
+static int do_create(const struct options *o) {
+  if (!o->uts || !o->mnt) usage("create needs --uts FILE and --mnt FILE");
+  make_private_mount_point(o->mnt);
+  make_private_mount_point(o->uts);
+  create_placeholder(o->uts);
+  create_placeholder(o->mnt);
+  int err = create_once(o, -1);
+  cpu_set_t allowed;
+  if (err == EAGAIN && sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE && err == EAGAIN; cpu++)
+      if (CPU_ISSET(cpu, &allowed)) err = create_once(o, cpu);
+  }
+  if (err == EAGAIN) fprintf(stderr, "netplumb-enter: cannot bind namespace to %s: %s\n", o->mnt, strerror(EINVAL));
+  if (err != 0) {
+    unlink(o->uts);
+    unlink(o->mnt);
     return 1;
   }
   return 0;

@@ -390,3 +390,39 @@ export async function recordProcess(rt: Runtime, sandboxId: string, pid: number,
 }
 
 export { makeEndpoints };
+
+export interface SandboxDetails extends SandboxRecord {
+  endpoints: Array<EndpointRecord & { network: string }>;
+  /** Pids running in it now. */
+  pids: number[];
+  /** Where its namespaces and files are. */
+  paths: { netns?: string; uts?: string; mnt?: string; hosts?: string; resolvConf?: string };
+  /** The sandbox whose network namespace it joins (mode container:NAME). */
+  joins?: string;
+}
+
+/** `docker inspect NAME` and the rows of `docker ps`. */
+export async function describeSandbox(rt: Runtime, nameOrId: string): Promise<SandboxDetails> {
+  const found = await rt.store.read((tx) => {
+    const sb = tx.getSandbox(nameOrId);
+    if (!sb) return undefined;
+    const endpoints = tx.listEndpoints({ sandboxId: sb.id }).map((ep) => ({ ...ep, network: tx.getNetwork(ep.networkId)?.name ?? ep.networkId }));
+    const joins = sb.mode.kind === 'container' ? tx.getSandbox(sb.mode.sandboxId)?.name : undefined;
+    return { sb, endpoints, joins };
+  });
+  if (!found) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
+  const { sb, endpoints, joins } = found;
+  const filesOf = joins ?? sb.name;
+  const paths = sb.mode.kind === 'host' ? {} : {
+    netns: `${NETNS_DIR}/${sb.netns}`, uts: utsFile(sb.name), mnt: mntFile(sb.name), hosts: hostsPath(filesOf), resolvConf: resolvPath(filesOf),
+  };
+  const { owner: _owner, ...record } = sb;
+  return { ...record, endpoints, pids: await sandboxProcesses(sb), paths, joins };
+}
+
+export async function listSandboxes(rt: Runtime): Promise<SandboxDetails[]> {
+  const all = await rt.store.read((tx) => tx.listSandboxes());
+  const out: SandboxDetails[] = [];
+  for (const sb of all) out.push(await describeSandbox(rt, sb.id));
+  return out;
+}
