@@ -7,7 +7,8 @@ import { collect, withRuntime } from './context';
 export interface SandboxFlags {
   name?: string;
   hostname?: string;
-  net: string[];
+  /** --net / --network (commander keeps the last long name). */
+  network: string[];
   ip?: string;
   networkAlias: string[];
   publish: string[];
@@ -31,7 +32,7 @@ export function addSandboxOptions(cmd: Command): Command {
 
 export function toSandboxOptions(f: SandboxFlags, autoRemove = false): SandboxOptions {
   return {
-    name: f.name, hostname: f.hostname, networks: f.net, ip: f.ip, aliases: f.networkAlias, publish: f.publish,
+    name: f.name, hostname: f.hostname, networks: f.network, ip: f.ip, aliases: f.networkAlias, publish: f.publish,
     dns: f.dns, addHosts: f.addHost, links: f.link, autoRemove,
   };
 }

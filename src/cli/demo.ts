@@ -88,9 +88,12 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
 
 /** Re-runs `netplumb demo` inside a throwaway network + mount + UTS namespace. */
 function runInScratchNamespace(): number {
+  // The mount points are made here if missing (empty folders); remove those again afterwards.
+  const made = ['/run/netns', '/run/netplumb', '/etc/netns'].filter((d) => !fs.existsSync(d));
   const r = spawnSync('unshare', ['--net', '--mount', '--uts', '--propagation', 'private', '--', process.execPath, path.join(__dirname, 'main.js'), 'demo'], {
     stdio: 'inherit', env: { ...process.env, NETPLUMB_DEMO_SCRATCH: '1' },
   });
+  for (const dir of made) { try { fs.rmdirSync(dir); } catch { /* in use or not empty: keep it */ } }
   if (r.error) throw new Error(`cannot start the scratch namespace with unshare(1): ${r.error.message}`);
   return r.status ?? 1;
 }

@@ -100,7 +100,7 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
   const links = await host.linkList();
   for (const driver of allDrivers()) {
     for (const { link, kind, ownerId } of driver.ownedHostLinks(links)) {
-      const owned = kind === 'network' ? live.networks.has(ownerId) : live.endpoints.has(ownerId);
+      const owned = kind === 'network' ? live.networks.has(ownerId) : [...live.endpoints].some((id) => id.startsWith(ownerId));
       if (owned) continue;
       await attempt(`deleted ${link.kind} ${link.name} (its ${kind} ${ownerId.slice(0, 12)} has no record)`, async () => {
         await host.linkDel(link.index).catch((err) => { if (!gone(err)) throw err; });
@@ -135,7 +135,8 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
   }
 
   // Veths of deleted namespaces finish going in the background; wait so the report is true when we return.
-  const tagged = allDrivers().flatMap((d) => d.ownedHostLinks(links)).filter((l) => l.kind === 'endpoint' && !live.endpoints.has(l.ownerId)).map((l) => l.link.name);
+  const tagged = allDrivers().flatMap((d) => d.ownedHostLinks(links))
+    .filter((l) => l.kind === 'endpoint' && ![...live.endpoints].some((id) => id.startsWith(l.ownerId))).map((l) => l.link.name);
   await waitLinksGone(host, tagged).catch((err) => errors.push((err as Error).message));
 
   // 4. Firewall entries of owners that are gone.

@@ -66,7 +66,12 @@ export async function teardownAll(what: string, tasks: Array<[string, () => Prom
   if (errors.length) throw new TeardownError(what, errors);
 }
 
-/** Test-only: throws when NETPLUMB_FAULT names this step (e.g. NETPLUMB_FAULT=after-veth). */
+/**
+ * Test-only hooks at named steps: NETPLUMB_FAULT=STEP throws there (the
+ * command rolls back); NETPLUMB_CRASH=STEP kills the process there with
+ * SIGKILL (nothing rolls back: what is left is for `netplumb gc`).
+ */
 export function faultPoint(step: string): void {
+  if (process.env.NETPLUMB_CRASH === step) process.kill(process.pid, 'SIGKILL');
   if (process.env.NETPLUMB_FAULT === step) throw new Error(`injected fault at step ${step} (NETPLUMB_FAULT)`);
 }

@@ -27,9 +27,14 @@ const OPTIONS = new Set([
   'com.docker.network.bridge.host_binding_ipv4',
 ]);
 
-/** The owner tag each link carries (IFLA_IFALIAS), which gc reads after a crash. */
+/**
+ * The owner tag a bridge carries (IFLA_IFALIAS), which gc reads after a crash
+ * (a bridge may have a custom name). A host-side veth is tagged by its name
+ * alone, np + the first 12 hex digits of its endpoint id: setting an alias
+ * would cost a round trip per endpoint, since the kernel ignores one at creation.
+ */
 export function networkTag(id: string): string { return `netplumb network ${id}`; }
-export function endpointTag(endpointId: string, networkId: string): string { return `netplumb endpoint ${endpointId} network ${networkId}`; }
+const HOST_VETH = /^np([0-9a-f]{12})$/;
 
 export function isMissing(err: unknown): boolean {
   return err instanceof NetlinkError && (err.code === 'ENODEV' || err.code === 'ENOENT');
@@ -74,13 +79,14 @@ export const bridgeDriver: NetworkDriver = {
   },
 
   async create(net: NetworkRecord, host: Netlink, undo: UndoLog): Promise<void> {
-    await host.linkAdd({ name: net.device, kind: 'bridge', mtu: net.mtu, alias: networkTag(net.id) });
+    await host.linkAdd({ name: net.device, kind: 'bridge', mtu: net.mtu });
     undo.record(`bridge ${net.device}`, () => host.linkDel(net.device).catch((err) => { if (!isMissing(err)) throw err; }));
     faultPoint('after-bridge');
     const prefixlen = net.subnet.split('/')[1];
     const batch = host.batch();
+    // The kernel ignores IFLA_IFALIAS when it creates a link: the owner tag is a change.
+    batch.linkSet(net.device, { alias: networkTag(net.id), up: true });
     batch.addrAdd(net.device, `${net.gateway}/${prefixlen}`);
-    batch.linkSet(net.device, { up: true });
     await batch.commit();
     // Routing between the bridge and the world; the only host-wide setting netplumb makes.
     if (!net.internal && (await host.sysctlGet('net.ipv4.ip_forward')) !== '1') await host.sysctlSet('net.ipv4.ip_forward', 1);
@@ -103,7 +109,7 @@ export const bridgeDriver: NetworkDriver = {
 
   planEndpoint(net: NetworkRecord, ep: EndpointRecord, deviceIndex: number, target: EndpointTarget): EndpointPlan {
     const create = planLinkAdd({
-      name: ep.hostIfname!, kind: 'veth', mtu: net.mtu, master: deviceIndex, up: true, alias: endpointTag(ep.id, net.id),
+      name: ep.hostIfname!, kind: 'veth', mtu: net.mtu, master: deviceIndex, up: true,
       peer: { name: ep.ifname, netns: target.netns, index: target.pinIndex, mtu: net.mtu, address: ep.mac },
     });
     return { host: [create], sandbox: planSandboxSide(net, ep, target.pinIndex ?? ep.ifname, target.defaultRoute) };
@@ -117,10 +123,10 @@ export const bridgeDriver: NetworkDriver = {
   ownedHostLinks(links: Link[]) {
     const found: Array<{ link: Link; kind: 'network' | 'endpoint'; ownerId: string }> = [];
     for (const link of links) {
-      const m = /^netplumb (network|endpoint) ([0-9a-f]{64})/.exec(link.alias ?? '');
-      if (!m) continue;
-      if (m[1] === 'network' && link.kind === 'bridge') found.push({ link, kind: 'network', ownerId: m[2] });
-      if (m[1] === 'endpoint' && link.kind === 'veth') found.push({ link, kind: 'endpoint', ownerId: m[2] });
+      const tag = /^netplumb network ([0-9a-f]{64})$/.exec(link.alias ?? '');
+      if (tag && link.kind === 'bridge') found.push({ link, kind: 'network', ownerId: tag[1] });
+      const veth = HOST_VETH.exec(link.name);
+      if (veth && link.kind === 'veth') found.push({ link, kind: 'endpoint', ownerId: veth[1] });
     }
     return found;
   },

@@ -61,6 +61,6 @@ export interface NetworkDriver {
   planEndpoint(net: NetworkRecord, ep: EndpointRecord, deviceIndex: number, target: EndpointTarget): EndpointPlan;
   /** Requests that remove one endpoint from a sandbox that stays (network disconnect). */
   planEndpointRemoval(net: NetworkRecord, ep: EndpointRecord): EndpointPlan;
-  /** This driver's links in the host namespace, with the id of the record that owns each (for gc). */
+  /** This driver's links in the host namespace, with the id (or id prefix) of the record that owns each (for gc). */
   ownedHostLinks(links: Link[]): Array<{ link: Link; kind: 'network' | 'endpoint'; ownerId: string }>;
 }
