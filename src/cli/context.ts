@@ -72,3 +72,10 @@ export async function eachName(names: string[], action: (name: string) => Promis
     }
   }
 }
+
+/** The command after a sandbox name: commander keeps the `--` that separates it when options pass through. */
+export function commandArgs(argv: string[]): string[] {
+  const out = argv[0] === '--' ? argv.slice(1) : argv;
+  if (out.length === 0) throw new UsageError('no command given (netplumb exec|run ... -- CMD [ARG...])');
+  return out;
+}

@@ -2,7 +2,7 @@
 // sandbox (`ip netns exec` with its hostname and /etc files).
 import type { Command } from 'commander';
 import { NetplumbError } from '../net/errors';
-import { withRuntime } from './context';
+import { commandArgs, withRuntime } from './context';
 import { runDetached, runForeground } from './process';
 
 export function registerExec(program: Command): void {
@@ -12,7 +12,8 @@ export function registerExec(program: Command): void {
     .argument('<sandbox>')
     .argument('<command...>', 'the command and its arguments (after --)')
     .passThroughOptions()
-    .action(async (name: string, argv: string[], o: { detach?: boolean }) => {
+    .action(async (name: string, rawArgv: string[], o: { detach?: boolean }) => {
+      const argv = commandArgs(rawArgv);
       await withRuntime(async (rt) => {
         const sb = await rt.store.read((tx) => tx.getSandbox(name));
         if (!sb) throw new NetplumbError(`no such sandbox: ${name}`, 'ENOENT');

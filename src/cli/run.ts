@@ -10,7 +10,7 @@ import { NetplumbError } from '../net/errors';
 import { logFile } from '../net/paths';
 import { processStart } from '../net/runtime';
 import { addSandboxOptions, toSandboxOptions, type SandboxFlags } from './create';
-import { withRuntime } from './context';
+import { commandArgs, withRuntime } from './context';
 import { runDetached, runForeground, exitStatus } from './process';
 import { spawnInSandbox } from '../net/processes';
 import { recordProcess } from '../net/sandbox';
@@ -22,7 +22,8 @@ export function registerRun(program: Command): void {
     .option('--rm', 'remove the sandbox when the command ends')
     .argument('<command...>', 'the command and its arguments (after --)')
     .passThroughOptions()
-    .action(async (argv: string[], f: SandboxFlags & { detach?: boolean; rm?: boolean }) => {
+    .action(async (rawArgv: string[], f: SandboxFlags & { detach?: boolean; rm?: boolean }) => {
+      const argv = commandArgs(rawArgv);
       await withRuntime(async (rt) => {
         const sb = await createSandbox(rt, toSandboxOptions(f, !!f.rm));
         if (f.detach) {
@@ -50,7 +51,8 @@ export function registerRun(program: Command): void {
     .argument('<sandbox>')
     .argument('<command...>')
     .passThroughOptions()
-    .action(async (id: string, argv: string[]) => {
+    .action(async (id: string, rawArgv: string[]) => {
+      const argv = commandArgs(rawArgv);
       await withRuntime(async (rt) => {
         const sb = await rt.store.read((tx) => tx.getSandbox(id));
         if (!sb) throw new NetplumbError(`no such sandbox: ${id}`, 'ENOENT');
