@@ -96,7 +96,7 @@ export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isD
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The network a sandbox joins: the default one is made on first use. */
-export async function resolveNetwork(rt: Runtime, name: string): Promise<NetworkRecord> {
+export async function resolveNetwork(rt: Runtime, name: string, onCreated?: (net: NetworkRecord) => void): Promise<NetworkRecord> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const net = await rt.store.read((tx) => tx.getNetwork(name));
     if (net && net.status === 'ready') return net;
@@ -104,7 +104,9 @@ export async function resolveNetwork(rt: Runtime, name: string): Promise<Network
     if (!net) {
       if (name !== DEFAULT_NETWORK) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
       try {
-        return await createNetwork(rt, { name: DEFAULT_NETWORK, driver: 'bridge' }, true);
+        const made = await createNetwork(rt, { name: DEFAULT_NETWORK, driver: 'bridge' }, true);
+        onCreated?.(made);
+        return made;
       } catch (err) {
         // Another command made it meanwhile: use theirs.
         if (!(err instanceof NetplumbError && err.code === 'EEXIST' && /already exists/.test(err.message))) throw err;
@@ -172,4 +174,12 @@ export async function pruneNetworks(rt: Runtime): Promise<string[]> {
     }
   }
   return removed;
+}
+
+/** Removes the default network again when the command that made it on first use fails (and nothing else joined it). */
+export async function removeDefaultNetworkIfUnused(rt: Runtime, net: NetworkRecord): Promise<void> {
+  const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).length);
+  if (users) return;
+  await deleteNetworkObjects(rt, net);
+  await rt.store.update((tx) => { if (tx.listEndpoints({ networkId: net.id }).length === 0) tx.deleteNetwork(net.id); });
 }

@@ -19,7 +19,7 @@ import { networkDriver } from './drivers';
 import type { EndpointPlan } from './drivers/driver';
 import { firewallDriver } from './firewall/driver';
 import { hostsEntries, hostsPath, refreshHosts, removeSandboxFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
-import { DEFAULT_NETWORK, resolveNetwork } from './network';
+import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
 import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } from './paths';
 import { parsePortSpec } from './ports';
 import { killProcesses, sandboxProcesses } from './processes';
@@ -197,60 +197,74 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
   for (const alias of opts.aliases ?? []) checkHostname(alias);
   if (opts.ip !== undefined && mode.kind !== 'networks') throw new NetplumbError(`--ip needs a network, not mode ${mode.kind}`);
 
+  const taken = await rt.store.read((tx) => tx.getSandbox(name));
+  if (taken && taken.name === name) throw new NetplumbError(`sandbox name ${name} is already in use by sandbox ${taken.id.slice(0, 12)}`, 'EEXIST');
   const nets: NetworkRecord[] = [];
-  if (mode.kind === 'networks') for (const n of mode.networks) nets.push(await resolveNetwork(rt, n));
+  // Networks this command makes (the default one on first use) go again if it fails.
+  const madeHere: NetworkRecord[] = [];
+  if (mode.kind === 'networks') {
+    try {
+      for (const n of mode.networks) nets.push(await resolveNetwork(rt, n, (made) => madeHere.push(made)));
+    } catch (err) {
+      for (const net of madeHere) await removeDefaultNetworkIfUnused(rt, net).catch(() => undefined);
+      throw err;
+    }
+  }
   const userNet = nets.find((n) => !n.isDefault);
-  if (opts.ip !== undefined && !userNet) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
-  if ((opts.aliases ?? []).length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
-  if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
-    throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
-
-  const created = await rt.store.update((tx) => {
-    const clash = tx.getSandbox(name);
-    if (clash && clash.name === name) throw new NetplumbError(`sandbox name ${name} is already in use by sandbox ${clash.id.slice(0, 12)}`, 'EEXIST');
-    let recordMode: NetworkMode = { kind: mode.kind } as NetworkMode;
-    let netns: string | undefined = mode.kind === 'host' ? undefined : name;
-    if (mode.kind === 'container') {
-      const target = tx.getSandbox(mode.target);
-      if (!target) throw new NetplumbError(`sandbox ${mode.target} not found (network mode container:${mode.target})`, 'ENOENT');
-      if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is still being created`, 'EBUSY');
-      if (!target.netns) throw new NetplumbError(`sandbox ${mode.target} runs in host mode: it has no network namespace to join`);
-      const owner = target.mode.kind === 'container' ? tx.getSandbox(target.mode.sandboxId) : target;
-      if (!owner) throw new NetplumbError(`sandbox ${mode.target} joins a sandbox that no longer exists`, 'ENOENT');
-      recordMode = { kind: 'container', sandboxId: owner.id };
-      netns = owner.netns;
-    }
-    for (const link of links) if (!tx.getSandbox(link.name)) throw new NetplumbError(`sandbox ${link.name} not found (--link)`, 'ENOENT');
-    const sb: SandboxRecord = {
-      id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns: opts.dns ?? [], extraHosts, links, ports,
-      processes: [], autoRemove: !!opts.autoRemove, created: new Date().toISOString(), status: 'creating', owner: currentOwner(),
-    };
-    if (mode.kind === 'container') sb.hostname = tx.getSandbox(recordMode.kind === 'container' ? recordMode.sandboxId : '')?.hostname ?? name;
-    tx.putSandbox(sb);
-    const endpoints: Array<{ net: NetworkRecord; ep: EndpointRecord; defaultRoute: boolean }> = [];
-    let gatewayTaken = false;
-    for (const net of nets) {
-      const fresh = tx.getNetwork(net.id);
-      if (!fresh || fresh.status !== 'ready') throw new NetplumbError(`network ${net.name} was removed meanwhile`, 'ENOENT');
-      const isFirstUser = net === userNet;
-      const ep = createEndpointRecord(tx, net, id, nextIfname(endpoints.map((e) => e.ep)), {
-        ip: isFirstUser ? opts.ip : undefined,
-        aliases: net.isDefault ? [] : (opts.aliases ?? []),
-        withHostLink: net.driver === 'bridge',
-      });
-      const defaultRoute = !gatewayTaken && !net.internal;
-      if (defaultRoute) {
-        gatewayTaken = true;
-        ep.defaultGateway = net.gateway;
-        tx.putEndpoint(ep);
+  const created = await withRollback(async (undo) => {
+    for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
+    if (opts.ip !== undefined && !userNet) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
+    if ((opts.aliases ?? []).length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
+    if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
+      throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
+    return rt.store.update((tx) => {
+      const clash = tx.getSandbox(name);
+      if (clash && clash.name === name) throw new NetplumbError(`sandbox name ${name} is already in use by sandbox ${clash.id.slice(0, 12)}`, 'EEXIST');
+      let recordMode: NetworkMode = { kind: mode.kind } as NetworkMode;
+      let netns: string | undefined = mode.kind === 'host' ? undefined : name;
+      if (mode.kind === 'container') {
+        const target = tx.getSandbox(mode.target);
+        if (!target) throw new NetplumbError(`sandbox ${mode.target} not found (network mode container:${mode.target})`, 'ENOENT');
+        if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is still being created`, 'EBUSY');
+        if (!target.netns) throw new NetplumbError(`sandbox ${mode.target} runs in host mode: it has no network namespace to join`);
+        const owner = target.mode.kind === 'container' ? tx.getSandbox(target.mode.sandboxId) : target;
+        if (!owner) throw new NetplumbError(`sandbox ${mode.target} joins a sandbox that no longer exists`, 'ENOENT');
+        recordMode = { kind: 'container', sandboxId: owner.id };
+        netns = owner.netns;
       }
-      endpoints.push({ net, ep, defaultRoute });
-    }
-    return { sb, endpoints };
+      for (const link of links) if (!tx.getSandbox(link.name)) throw new NetplumbError(`sandbox ${link.name} not found (--link)`, 'ENOENT');
+      const sb: SandboxRecord = {
+        id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns: opts.dns ?? [], extraHosts, links, ports,
+        processes: [], autoRemove: !!opts.autoRemove, created: new Date().toISOString(), status: 'creating', owner: currentOwner(),
+      };
+      if (mode.kind === 'container') sb.hostname = tx.getSandbox(recordMode.kind === 'container' ? recordMode.sandboxId : '')?.hostname ?? name;
+      tx.putSandbox(sb);
+      const endpoints: Array<{ net: NetworkRecord; ep: EndpointRecord; defaultRoute: boolean }> = [];
+      let gatewayTaken = false;
+      for (const net of nets) {
+        const fresh = tx.getNetwork(net.id);
+        if (!fresh || fresh.status !== 'ready') throw new NetplumbError(`network ${net.name} was removed meanwhile`, 'ENOENT');
+        const isFirstUser = net === userNet;
+        const ep = createEndpointRecord(tx, net, id, nextIfname(endpoints.map((e) => e.ep)), {
+          ip: isFirstUser ? opts.ip : undefined,
+          aliases: net.isDefault ? [] : (opts.aliases ?? []),
+          withHostLink: net.driver === 'bridge',
+        });
+        const defaultRoute = !gatewayTaken && !net.internal;
+        if (defaultRoute) {
+          gatewayTaken = true;
+          ep.defaultGateway = net.gateway;
+          tx.putEndpoint(ep);
+        }
+        endpoints.push({ net, ep, defaultRoute });
+      }
+      return { sb, endpoints };
+    });
   });
   const { sb, endpoints } = created;
 
   return withRollback(async (undo) => {
+    for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
     undo.record(`record of sandbox ${name}`, () => rt.store.update((tx) => {
       for (const ep of tx.listEndpoints({ sandboxId: id })) tx.deleteEndpoint(ep.id);
       tx.deleteSandbox(id);
