@@ -1,8 +1,8 @@
 // `netplumb ps | inspect NAME... | rm [-f] NAME... | port NAME`
 import type { Command } from 'commander';
-import { describeSandbox, listSandboxes, removeSandbox, type SandboxDetails } from '../net/sandbox';
+import { describeSandbox, listSandboxes, removeSandboxes, type SandboxDetails } from '../net/sandbox';
 import { formatPort } from '../net/ports';
-import { eachName, withRuntime } from './context';
+import { withRuntime } from './context';
 import { ago, printBlock, printJson, printTable, shortId } from './output';
 
 function modeText(d: SandboxDetails): string {
@@ -52,7 +52,16 @@ export function registerSandboxCommands(program: Command): void {
     .option('-f, --force', 'kill their processes first')
     .argument('<name...>')
     .action(async (names: string[], o: { force?: boolean }) => {
-      await withRuntime((rt) => eachName(names, async (name) => (await removeSandbox(rt, name, { force: !!o.force }), name)), true);
+      await withRuntime(async (rt) => {
+        const results = await removeSandboxes(rt, names, { force: !!o.force });
+        results.forEach((err, i) => {
+          if (!err) process.stdout.write(`${names[i]}\n`);
+          else {
+            process.stderr.write(`netplumb: ${err.message}\n`);
+            process.exitCode = 1;
+          }
+        });
+      }, true);
     });
 
   program.command('port')

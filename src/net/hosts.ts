@@ -129,11 +129,31 @@ export async function removeSandboxFiles(sandbox: string): Promise<void> {
   await fsp.rm(etcDir(sandbox), { recursive: true, force: true });
 }
 
-/** Rewrites the hosts files of these sandboxes from the current state. */
-export async function refreshHosts(sandboxes: SandboxRecord[], entriesOf: (sb: SandboxRecord) => Promise<HostsEntry[]>): Promise<void> {
-  for (const sb of sandboxes) {
+/**
+ * A read-only view of a transaction that remembers what it has read: rendering
+ * the hosts files of every member of a network reads the same records many
+ * times, and each file lists every member.
+ */
+export function memoizedReads(tx: StateTx): StateTx {
+  const cache = new Map<string, unknown>();
+  const memo = <T>(key: string, read: () => T): T => {
+    if (!cache.has(key)) cache.set(key, read());
+    return cache.get(key) as T;
+  };
+  return {
+    ...tx,
+    getNetwork: (id) => memo(`n:${id}`, () => tx.getNetwork(id)),
+    getSandbox: (id) => memo(`s:${id}`, () => tx.getSandbox(id)),
+    listEndpoints: (f = {}) => memo(`e:${f.networkId ?? ''}:${f.sandboxId ?? ''}`, () => tx.listEndpoints(f)),
+    listSandboxes: () => memo('all-sandboxes', () => tx.listSandboxes()),
+  };
+}
+
+/** Rewrites the hosts files of these sandboxes with the contents given. */
+export async function writeHostsFiles(contents: Array<{ sandbox: string; text: string }>): Promise<void> {
+  for (const { sandbox, text } of contents) {
     try {
-      await rewriteInPlace(hostsPath(sb.name), renderHosts(await entriesOf(sb)));
+      await rewriteInPlace(hostsPath(sandbox), text);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -18,7 +18,7 @@ import { createEndpointRecord, newId, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import type { EndpointPlan } from './drivers/driver';
 import { firewallDriver } from './firewall/driver';
-import { hostsEntries, hostsPath, refreshHosts, removeSandboxFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
+import { hostsEntries, hostsPath, memoizedReads, removeSandboxFiles, writeHostsFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
 import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
 import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } from './paths';
 import { parsePortSpec } from './ports';
@@ -331,13 +331,15 @@ async function makeUtsAndMountNamespaces(name: string, netns: string, hostname: 
 
 /** Rewrites the hosts files of everyone on these networks (and of sandboxes linking to `sb`). */
 export async function refreshPeers(rt: Runtime, networkIds: string[], sb?: SandboxRecord): Promise<void> {
-  const targets = await rt.store.read((tx) => {
+  // One consistent read renders every file; then the writes.
+  const contents = await rt.store.read((raw) => {
+    const tx = memoizedReads(raw);
     const list = sandboxesToRefresh(tx, networkIds, sb?.name);
     const self = sb && tx.getSandbox(sb.id);
     if (self && self.mode.kind === 'networks' && !list.some((t) => t.id === self.id)) list.push(self);
-    return list;
+    return list.map((t) => ({ sandbox: t.name, text: renderHosts(hostsEntries(tx, t)) }));
   });
-  await refreshHosts(targets, (t) => rt.store.read((tx) => hostsEntries(tx, t)));
+  await writeHostsFiles(contents);
 }
 
 export interface RemoveOptions {
@@ -346,15 +348,35 @@ export interface RemoveOptions {
 }
 
 /** `docker rm [-f] NAME`. */
-export async function removeSandbox(rt: Runtime, nameOrId: string, options: RemoveOptions = {}): Promise<SandboxRecord> {
+export async function removeSandbox(rt: Runtime, nameOrId: string, options: RemoveOptions = {}, deferredLinks?: string[]): Promise<SandboxRecord> {
   const sb = await rt.store.read((tx) => tx.getSandbox(nameOrId));
   if (!sb) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
   const joiners = await rt.store.read((tx) => tx.listSandboxes().filter((s) => s.mode.kind === 'container' && s.mode.sandboxId === sb.id).map((s) => s.name));
   if (joiners.length) throw new NetplumbError(`sandbox ${sb.name} is joined by ${joiners.join(', ')} (--net container:${sb.name}); remove ${joiners.length === 1 ? 'it' : 'them'} first`, 'EBUSY');
   const pids = await sandboxProcesses(sb);
   if (pids.length && !options.force) throw new NetplumbError(`sandbox ${sb.name} has ${pids.length} running process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')}); stop them or use rm -f`, 'EBUSY');
-  await teardownSandbox(rt, sb, pids);
+  await teardownSandbox(rt, sb, pids, deferredLinks);
   return sb;
+}
+
+/**
+ * `docker rm [-f] NAME...`: removes each (going on past failures), deleting
+ * all their namespaces before waiting once for the kernel to finish their
+ * veth pairs, which it then destroys in bulk. Returns per name the error, if any.
+ */
+export async function removeSandboxes(rt: Runtime, names: string[], options: RemoveOptions = {}): Promise<Array<Error | undefined>> {
+  const pending: string[] = [];
+  const results: Array<Error | undefined> = [];
+  for (const name of names) {
+    try {
+      await removeSandbox(rt, name, options, pending);
+      results.push(undefined);
+    } catch (err) {
+      results.push(err as Error);
+    }
+  }
+  await waitLinksGone(await rt.host(), pending);
+  return results;
 }
 
 /**
@@ -362,7 +384,7 @@ export async function removeSandbox(rt: Runtime, nameOrId: string, options: Remo
  * ports, its namespaces (the kernel then destroys its veth pairs in bulk), its
  * files, then its records; and updates the hosts files of former peers.
  */
-export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: number[]): Promise<void> {
+export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: number[], deferredLinks?: string[]): Promise<void> {
   const endpoints = await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }));
   const host = await rt.host();
   const fw = firewallDriver();
@@ -381,7 +403,9 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
   if (sb.mode.kind === 'networks' || sb.mode.kind === 'none') {
     tasks.push([`delete network namespace ${sb.netns}`, () => dropNamespaceFile(`${NETNS_DIR}/${sb.netns}`)]);
     tasks.push([`remove ${hostsPath(sb.name)}`, () => removeSandboxFiles(sb.name)]);
-    tasks.push(['wait for the veth pairs to go', () => waitLinksGone(host, endpoints.map((e) => e.hostIfname).filter((n): n is string => !!n))]);
+    const hostLinks = endpoints.map((e) => e.hostIfname).filter((n): n is string => !!n);
+    if (deferredLinks) deferredLinks.push(...hostLinks);
+    else tasks.push(['wait for the veth pairs to go', () => waitLinksGone(host, hostLinks)]);
   }
   tasks.push([`remove ${markerFile(sb.name)}`, () => fsp.rm(markerFile(sb.name), { force: true })]);
   tasks.push([`remove ${sb.name}.log`, () => fsp.rm(`${markerFile(sb.name)}.log`, { force: true })]);
