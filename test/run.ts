@@ -3,7 +3,7 @@
 // state folder), so nothing a test does can reach the machine's own network;
 // afterwards it checks that the root namespace is exactly as before. It ends
 // with the line CI reads: "N passed, N failed, N skipped".
-//   node dist/test/run.js [--unit | --integration] [--grep PATTERN]
+//   node dist/test/run.js [--unit | --integration] [--grep PATTERN]   (--integration includes e2e, the CLI's tests)
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -84,7 +84,7 @@ function main(): void {
   if (!isRoot && !onlyUnit) console.log('integration tests skipped: they need root (CAP_NET_ADMIN, CAP_SYS_ADMIN); unit tests run');
 
   const mocha = new Mocha({ reporter: 'spec', timeout: 30000, grep });
-  const suites = onlyIntegration ? ['integration'] : onlyUnit ? ['unit'] : ['unit', 'integration'];
+  const suites = onlyIntegration ? ['integration', 'e2e'] : onlyUnit ? ['unit'] : ['unit', 'integration', 'e2e'];
   for (const suite of suites) for (const file of testFiles(path.join(distTest, suite))) mocha.addFile(file);
   const runner = mocha.run(() => {
     const s = runner.stats!;

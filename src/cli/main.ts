@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// netplumb: Docker-style container networks without a daemon. This file only
+// wires the commands; each lives in its own file. Errors are one line,
+// `netplumb: ...`, exit 1 (2 for usage); --debug adds the stack trace.
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './context';
+import { registerNetwork } from './network';
+import { registerCreate } from './create';
+import { registerRun } from './run';
+import { registerExec } from './exec';
+import { registerSandboxCommands } from './sandboxes';
+import { registerGc } from './gc';
+import { registerDemo } from './demo';
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('netplumb')
+    .description('Docker-style container networks without a daemon')
+    .version(require('../../../package.json').version as string)
+    .option('--debug', 'show stack traces on errors')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '')}`) });
+  registerNetwork(program);
+  registerCreate(program);
+  registerRun(program);
+  registerExec(program);
+  registerSandboxCommands(program);
+  registerGc(program);
+  registerDemo(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const debug = process.argv.includes('--debug') || !!process.env.NETPLUMB_DEBUG;
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
+      return;
+    }
+    const e = err as Error;
+    process.stderr.write(`netplumb: ${String(e?.message ?? e).replace(/\s*\n\s*/g, '; ')}\n`);
+    if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  }
+}
+
+void main();

@@ -1,0 +1,85 @@
+// `docker network connect` and `disconnect`: one endpoint added to or taken
+// from a sandbox that stays. The default route moves to another network when
+// the one that carried it goes.
+import { Netlink } from '../netlink/handle';
+import { NetplumbError } from './errors';
+import { createEndpointRecord, nextIfname } from './endpoint';
+import { networkDriver } from './drivers';
+import { resolveNetwork } from './network';
+import { faultPoint, withRollback } from './rollback';
+import { makeEndpoints, refreshPeers } from './sandbox';
+import type { Runtime } from './runtime';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
+
+export interface ConnectOptions {
+  ip?: string;
+  aliases?: string[];
+}
+
+function connectable(sb: SandboxRecord | undefined, name: string): SandboxRecord {
+  if (!sb) throw new NetplumbError(`no such sandbox: ${name}`, 'ENOENT');
+  if (sb.status !== 'ready') throw new NetplumbError(`sandbox ${sb.name} is still being created`, 'EBUSY');
+  if (sb.mode.kind !== 'networks') throw new NetplumbError(`sandbox ${sb.name} is in network mode ${sb.mode.kind}: it cannot be connected to or disconnected from networks`);
+  return sb;
+}
+
+/** `docker network connect [--ip IP] [--alias NAME] NETWORK SANDBOX` */
+export async function connectNetwork(rt: Runtime, networkName: string, sandboxName: string, options: ConnectOptions = {}): Promise<EndpointRecord> {
+  const net = await resolveNetwork(rt, networkName);
+  if (options.ip !== undefined && net.isDefault) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
+  if ((options.aliases ?? []).length && net.isDefault) throw new NetplumbError('--alias works only on user-defined networks');
+  const { sb, ep, defaultRoute } = await rt.store.update((tx) => {
+    const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
+    const existing = tx.listEndpoints({ sandboxId: sb.id });
+    if (existing.some((e) => e.networkId === net.id)) throw new NetplumbError(`sandbox ${sb.name} is already connected to network ${net.name}`, 'EEXIST');
+    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases: options.aliases, withHostLink: net.driver === 'bridge' });
+    const defaultRoute = !net.internal && !existing.some((e) => e.defaultGateway);
+    if (defaultRoute) {
+      ep.defaultGateway = net.gateway;
+      tx.putEndpoint(ep);
+    }
+    return { sb, ep, defaultRoute };
+  });
+  return withRollback(async (undo) => {
+    undo.record(`record of endpoint ${ep.id.slice(0, 12)}`, () => rt.store.update((tx) => tx.deleteEndpoint(ep.id)));
+    await makeEndpoints(rt, sb, [{ net, ep, defaultRoute }], false, undo);
+    faultPoint('after-connect');
+    await refreshPeers(rt, [...new Set([net.id, ...(await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).map((e) => e.networkId)))])], sb);
+    return ep;
+  });
+}
+
+/** `docker network disconnect NETWORK SANDBOX` */
+export async function disconnectNetwork(rt: Runtime, networkName: string, sandboxName: string): Promise<void> {
+  const { sb, net, ep, others } = await rt.store.read((tx) => {
+    const net = tx.getNetwork(networkName);
+    if (!net) throw new NetplumbError(`network ${networkName} not found`, 'ENOENT');
+    const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
+    const all = tx.listEndpoints({ sandboxId: sb.id });
+    const ep = all.find((e) => e.networkId === net.id);
+    if (!ep) throw new NetplumbError(`sandbox ${sb.name} is not connected to network ${net.name}`, 'ENOENT');
+    const others = all.filter((e) => e.id !== ep.id).map((e) => ({ ep: e, net: tx.getNetwork(e.networkId) as NetworkRecord }));
+    return { sb, net, ep, others };
+  });
+  const host = await rt.host();
+  const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
+  const inSandbox = await Netlink.open({ netns: sb.netns! });
+  try {
+    if (removal.host.length) for (const r of await host.send(removal.host)) if (r instanceof Error) throw r;
+    if (removal.sandbox.length) for (const r of await inSandbox.send(removal.sandbox)) if (r instanceof Error) throw r;
+    // The default route went with the link: give it to the next network that has a gateway.
+    const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
+    if (next) {
+      await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
+      next.ep.defaultGateway = next.net.gateway;
+    }
+    await rt.store.update((tx) => {
+      tx.deleteEndpoint(ep.id);
+      if (next) tx.putEndpoint(next.ep);
+    });
+  } finally {
+    inSandbox.close();
+  }
+  await refreshPeers(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
+}
+

@@ -1,0 +1,123 @@
+// The state store's interface and records. The SQLite store (sqlite.ts) is the
+// one in use; a cluster store (etcd) can replace it by implementing this.
+//
+// Reads and writes go through transactions whose body is synchronous and free
+// of side effects, so a store may run it on a snapshot and re-run it on a
+// conflict (etcd's STM); SQLite runs each write in one IMMEDIATE transaction,
+// which is what keeps concurrent commands from handing out the same name or
+// address.
+
+/** The process that is creating something; gc removes half-made records whose owner is gone. */
+export interface Owner {
+  pid: number;
+  /** The process's start time (field 22 of /proc/PID/stat), so a reused pid is not taken for it. */
+  start: string;
+}
+
+export type RecordStatus = 'creating' | 'ready';
+
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  driver: string;
+  /** IPv4 subnet in CIDR form. */
+  subnet: string;
+  gateway: string;
+  ipRange?: string;
+  /** Addresses kept out of allocation, by name (--aux-address NAME=IP). */
+  auxAddresses: Record<string, string>;
+  internal: boolean;
+  mtu: number;
+  /** Driver options as given with -o KEY=VALUE. */
+  options: Record<string, string>;
+  /** The kernel device the driver made or uses: the bridge (np0, np-<id>) or the macvlan parent. */
+  device: string;
+  /** The default network `bridge` (docker0's analogue): no name resolution, cannot be removed. */
+  isDefault: boolean;
+  created: string;
+  status: RecordStatus;
+  owner?: Owner;
+}
+
+/** A published port, as `-p [IP:][HOSTPORT:]PORT[/PROTO]` gives it. */
+export interface PortMapping {
+  hostIp: string;
+  /** 0: let the firewall driver pick one. */
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
+
+export type NetworkMode =
+  | { kind: 'networks' }
+  | { kind: 'host' }
+  | { kind: 'none' }
+  | { kind: 'container'; sandboxId: string };
+
+export interface SandboxRecord {
+  id: string;
+  name: string;
+  hostname: string;
+  mode: NetworkMode;
+  /** The named network namespace (/run/netns/NAME) the sandbox uses; absent in host mode. */
+  netns?: string;
+  dns: string[];
+  extraHosts: Array<{ host: string; ip: string }>;
+  links: Array<{ name: string; alias: string }>;
+  ports: PortMapping[];
+  /** Processes started detached (-d), for ps and rm (in host mode the only way to find them). */
+  processes: Owner[];
+  autoRemove: boolean;
+  created: string;
+  status: RecordStatus;
+  owner?: Owner;
+}
+
+export interface EndpointRecord {
+  id: string;
+  networkId: string;
+  sandboxId: string;
+  /** The interface inside the sandbox: eth0, eth1 ... */
+  ifname: string;
+  /** The host end (bridge driver: the veth np<id>); absent for macvlan. */
+  hostIfname?: string;
+  address: string;
+  prefixlen: number;
+  mac: string;
+  /** The gateway the sandbox's default route goes through, when this endpoint carries it. */
+  defaultGateway?: string;
+  aliases: string[];
+}
+
+export interface StateTx {
+  getNetwork(nameOrId: string): NetworkRecord | undefined;
+  listNetworks(): NetworkRecord[];
+  putNetwork(record: NetworkRecord): void;
+  deleteNetwork(id: string): void;
+
+  getSandbox(nameOrId: string): SandboxRecord | undefined;
+  listSandboxes(): SandboxRecord[];
+  putSandbox(record: SandboxRecord): void;
+  deleteSandbox(id: string): void;
+
+  listEndpoints(filter?: { networkId?: string; sandboxId?: string }): EndpointRecord[];
+  putEndpoint(record: EndpointRecord): void;
+  deleteEndpoint(id: string): void;
+
+  /** Addresses handed out on a network: address -> owner (an endpoint id). */
+  allocatedAddresses(networkId: string): Map<string, string>;
+  /** Records an address as taken; throws when it already is. */
+  takeAddress(networkId: string, address: string, owner: string): void;
+  releaseAddresses(owner: string): void;
+  /** The last address handed out on a network, where round-robin allocation goes on from. */
+  getCursor(networkId: string): string | undefined;
+  setCursor(networkId: string, address: string): void;
+}
+
+export interface StateStore {
+  /** A consistent read. */
+  read<T>(body: (tx: StateTx) => T): Promise<T>;
+  /** An exclusive, atomic change: all of body's writes, or none. */
+  update<T>(body: (tx: StateTx) => T): Promise<T>;
+  close(): void;
+}

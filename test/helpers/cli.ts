@@ -1,0 +1,67 @@
+// Helpers for the CLI's end-to-end tests: run `netplumb` as a user would, and
+// read the machine's state through independent oracles (ip -j, the file system).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+
+export interface CliResult { status: number; stdout: string; stderr: string }
+
+/** Runs `netplumb ARGS...`. */
+export function np(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60000): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Runs `netplumb ARGS...` and fails the test with its stderr unless it exits 0. */
+export function npOk(...args: string[]): string {
+  const r = np(args);
+  if (r.status !== 0) throw new Error(`netplumb ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export function sh(cmd: string, ...args: string[]): CliResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30000 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export function ipj<T = Array<Record<string, unknown>>>(...args: string[]): T {
+  const r = sh('ip', '-j', ...args);
+  if (r.status !== 0) throw new Error(`ip -j ${args.join(' ')}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout || '[]') as T;
+}
+
+export function netnsList(): string[] {
+  return (ipj<Array<{ name: string }>>('netns', 'list')).map((n) => n.name).sort();
+}
+
+function listDir(dir: string): string[] {
+  try { return fs.readdirSync(dir).sort(); } catch { return []; }
+}
+
+/** Everything netplumb can leave anywhere: links, addresses, routes, namespaces, files, records. */
+export function snapshot(): string {
+  const links = ipj<Array<{ ifname: string; linkinfo?: { info_kind?: string } }>>('-d', 'link', 'show').map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}`).sort();
+  const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('addr', 'show').flatMap((l) => l.addr_info.map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
+  const routes = ipj<Array<{ dst: string; dev?: string }>>('route', 'show').map((r) => `${r.dst}:${r.dev ?? ''}`).sort();
+  const networks = JSON.parse(npOk('network', 'inspect', '--json', ...JSON.parse(npOk('network', 'ls', '--json')).map((n: { name: string }) => n.name)) || '[]');
+  const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);
+  return JSON.stringify({
+    links, addrs, routes, netns: netnsList(), etc: listDir('/etc/netns'), ns: listDir('/run/netplumb/ns'), markers: listDir('/run/netplumb/sandboxes'),
+    networks, sandboxes,
+  }, null, 1);
+}
+
+/** Node one-liners used as server and client for real traffic between sandboxes. */
+export const TCP_SERVER = (port: number) => `require('net').createServer((s) => s.end('hello from ' + require('os').hostname())).listen(${port})`;
+export const TCP_CLIENT = (host: string, port: number) => `
+const net = require('net');
+const deadline = Date.now() + 8000;
+(function attempt() {
+  const s = net.connect(${port}, ${JSON.stringify(host)});
+  let d = '';
+  s.on('data', (c) => { d += c; });
+  s.on('end', () => { console.log(d); });
+  s.on('error', (e) => { if (Date.now() > deadline) { console.error(e.message); process.exit(1); } setTimeout(attempt, 100); });
+})();`;
