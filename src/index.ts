@@ -11,3 +11,5 @@ export type { VxlanOptions } from './netlink/kinds/vxlan';
 export type { MacvlanOptions, MacvlanMode } from './netlink/kinds/macvlan';
 export type { VlanOptions } from './netlink/kinds/vlan';
 export type { IpvlanOptions } from './netlink/kinds/ipvlan';
+export { ConntrackHandle, canonicalIp, isOpenConnection } from './netlink/conntrack';
+export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, ConntrackCounter, ConntrackTableCounters } from './netlink/conntrack';
