@@ -13,3 +13,4 @@ export type { VlanOptions } from './netlink/kinds/vlan';
 export type { IpvlanOptions } from './netlink/kinds/ipvlan';
 export { ConntrackHandle, canonicalIp, isOpenConnection } from './netlink/conntrack';
 export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, ConntrackCounter, ConntrackTableCounters } from './netlink/conntrack';
+export * as stats from './net/stats';
