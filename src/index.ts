@@ -14,3 +14,4 @@ export type { IpvlanOptions } from './netlink/kinds/ipvlan';
 export { ConntrackHandle, canonicalIp, isOpenConnection } from './netlink/conntrack';
 export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, ConntrackCounter, ConntrackTableCounters } from './netlink/conntrack';
 export * as stats from './net/stats';
+export * as events from './net/events';
