@@ -15,3 +15,4 @@ export { ConntrackHandle, canonicalIp, isOpenConnection } from './netlink/conntr
 export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, ConntrackCounter, ConntrackTableCounters } from './netlink/conntrack';
 export * as stats from './net/stats';
 export * as events from './net/events';
+export * as graph from './net/graph';
