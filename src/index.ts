@@ -16,3 +16,4 @@ export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, 
 export * as stats from './net/stats';
 export * as events from './net/events';
 export * as graph from './net/graph';
+export * as inspect from './net/inspect';
