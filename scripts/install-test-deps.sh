@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as independent oracles (iproute2's
-# ip/bridge/ss, nftables' nft, iptables, dnsutils' dig, libc-bin's getent) and
+# ip/bridge/ss, nftables' nft, conntrack-tools' conntrack, iptables, dnsutils' dig, libc-bin's getent) and
 # for isolation (util-linux's unshare), when missing. The product itself never runs any of them.
 set -euo pipefail
 missing=()
-for pair in ip:iproute2 bridge:iproute2 nft:nftables iptables:iptables unshare:util-linux mount:mount hostname:hostname ss:iproute2 dig:dnsutils getent:libc-bin; do
+for pair in ip:iproute2 bridge:iproute2 conntrack:conntrack nft:nftables iptables:iptables unshare:util-linux mount:mount hostname:hostname ss:iproute2 dig:dnsutils getent:libc-bin; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

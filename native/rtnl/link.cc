@@ -204,6 +204,9 @@ Value parseLinkMessage(const nlmsghdr* nlh) {
   AttrTable attrs = messageAttrs(nlh, sizeof(ifinfomsg));
   Object out;
   out["index"] = Value(ifi.ifi_index);
+  // AF_BRIDGE for the bridge's own notices about its ports (a port leaving
+  // its bridge is an AF_BRIDGE RTM_DELLINK, not a deleted link).
+  out["family"] = Value(ifi.ifi_family);
   out["type"] = Value(ifi.ifi_type);
   out["flags"] = Value(ifi.ifi_flags);
   out["up"] = Value((ifi.ifi_flags & IFF_UP) != 0);

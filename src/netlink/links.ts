@@ -84,6 +84,8 @@ export interface LinkStats {
 export interface Link {
   index: number;
   name: string;
+  /** ifi_family: AF_UNSPEC for the link itself, AF_BRIDGE in a bridge's notices about its ports. */
+  family?: number;
   /** IFLA_INFO_KIND: 'veth', 'bridge' ...; absent for loopback and physical devices. */
   kind?: string;
   up: boolean;
