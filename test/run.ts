@@ -34,12 +34,23 @@ function rootSnapshot(): string {
   return `links: ${links}\nnamespaces: ${netns || 'none'}\nnf_tables: ${tables || 'none'}`;
 }
 
+/** Mount points the sandbox needs; those it has to create are removed again afterwards. */
+const SANDBOX_DIRS = ['/run/netns', '/run/netplumb', '/etc/netns'];
+
 function runIsolated(): never {
   const before = rootSnapshot();
+  const created = SANDBOX_DIRS.filter((dir) => !fs.existsSync(dir));
   const child = spawnSync('unshare', ['--net', '--mount', '--uts', '--propagation', 'private', '--', process.execPath, __filename, ...args], {
     stdio: 'inherit',
     env: { ...process.env, NETPLUMB_TEST_ISOLATED: '1' },
   });
+  for (const dir of created) {
+    try {
+      fs.rmdirSync(dir); // empty on the real filesystem: the sandbox mounted a tmpfs over it
+    } catch {
+      // something else put files there meanwhile: leave it
+    }
+  }
   const after = rootSnapshot();
   let status = child.status ?? 1;
   if (after !== before) {
@@ -52,7 +63,7 @@ function runIsolated(): never {
 
 /** Inside the throwaway namespace: private folders, lo up, a scratch state dir. */
 function prepareSandbox(): void {
-  for (const dir of ['/run/netns', '/run/netplumb', '/etc/netns']) {
+  for (const dir of SANDBOX_DIRS) {
     fs.mkdirSync(dir, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', 'none', dir]);
   }
