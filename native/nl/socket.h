@@ -52,7 +52,9 @@ class NetlinkSocket {
   int protocol_;
   uint32_t nextSeq_ = 1;
   std::mutex mutex_;  // one execute at a time: replies are matched by sequence
-  std::vector<uint8_t> recvBuf_;
+  // Not value-initialised: zero-filling 1 MiB cost ~0.6 ms per open; the kernel writes what we read.
+  std::unique_ptr<uint8_t[]> recvBuf_;
+  size_t recvSize_ = 0;
 };
 
 // Fills error details from an NLMSG_ERROR or NLMSG_DONE payload's extended ack.
