@@ -126,7 +126,8 @@ std::shared_ptr<NetlinkSocket> NetlinkSocket::open(int protocol, int nsFd, uint3
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
     throwErrno(errno, "bind", "bind netlink socket", "protocol " + std::to_string(protocol));
   auto sock = std::shared_ptr<NetlinkSocket>(new NetlinkSocket(std::move(fd), protocol));
-  sock->recvBuf_.resize(kRecvBuffer);
+  sock->recvBuf_.reset(new uint8_t[kRecvBuffer]);  // not zero-filled: opening stays cheap
+  sock->recvSize_ = kRecvBuffer;
   // What the buffers really are (the kernel reports twice the usable size):
   // without CAP_NET_ADMIN they stay small, and a send bigger than the send
   // buffer fails with EMSGSIZE, or acks overflow the receive buffer (ENOBUFS).
@@ -217,15 +218,15 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
     while (awaiting > 0) {
       sockaddr_nl from{};
       socklen_t fromLen = sizeof from;
-      ssize_t n = ::recvfrom(fd_.get(), recvBuf_.data(), recvBuf_.size(), MSG_TRUNC,
+      ssize_t n = ::recvfrom(fd_.get(), recvBuf_.get(), recvSize_, MSG_TRUNC,
                              reinterpret_cast<sockaddr*>(&from), &fromLen);
       if (n < 0) {
         if (errno == EINTR) continue;
         throwErrno(errno == EAGAIN ? ETIMEDOUT : errno, "recv", "read netlink reply", "");
       }
-      if (static_cast<size_t>(n) > recvBuf_.size()) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
+      if (static_cast<size_t>(n) > recvSize_) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
       if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
-      for (const nlmsghdr* nlh : splitMessages(recvBuf_.data(), static_cast<size_t>(n))) {
+      for (const nlmsghdr* nlh : splitMessages(recvBuf_.get(), static_cast<size_t>(n))) {
         uint32_t seq = nlh->nlmsg_seq;
         if (seq < firstSeq + first || seq >= firstSeq + end) continue;  // not a reply to this piece
         size_t m = seq - firstSeq;

@@ -57,7 +57,9 @@ class NetlinkSocket {
   size_t pieceBytes_ = 0;     // most bytes per send: what the send buffer takes
   size_t pieceMessages_ = 0;  // most requests per send: acks must fit the receive buffer
   std::mutex mutex_;  // one execute at a time: replies are matched by sequence
-  std::vector<uint8_t> recvBuf_;
+  // Not value-initialised: zero-filling 1 MiB cost ~0.6 ms per open; the kernel writes what we read.
+  std::unique_ptr<uint8_t[]> recvBuf_;
+  size_t recvSize_ = 0;
 };
 
 // Fills error details from an NLMSG_ERROR or NLMSG_DONE payload's extended ack.

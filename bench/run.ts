@@ -1,0 +1,188 @@
+// npm run bench [-- --quick] [--only PATTERN]
+// Measures netplumb against the peers a user would pick instead and against
+// the C floor (bench/floor/floor.c), all in one run, inside a throwaway
+// namespace. Prints a table and writes bench/results/latest.json. Times are
+// medians of several runs with min and max; ratios are to the floor.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { createBridge, endpointPeers, measureEndpoints, type EndpointPeer, type EndpointSample } from './endpoints';
+import { isIsolated, prepareSandbox, runIsolated } from './isolation';
+import { dropLinks, growLinks, listPeers } from './listing';
+import { findPeers, installPeers, REPO } from './peers';
+import { run } from './proc';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new RegExp(args[onlyAt + 1], 'i') : undefined;
+
+interface Spread { median: number; min: number; max: number }
+
+function spread(values: number[]): Spread {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median, min: v[0], max: v[v.length - 1] };
+}
+
+interface EndpointRow { peer: string; n: number; runs: number; setupMs: Spread; teardownMs: Spread; setupRatio?: number; teardownRatio?: number }
+interface ListRow { peer: string; links: number; runs: number; ms: Spread; ratio?: number }
+
+function compileFloor(scratch: string): string {
+  const out = path.join(scratch, 'floor');
+  run('cc', ['-O2', '-Wall', '-Wextra', '-o', out, path.join(REPO, 'bench/floor/floor.c'), '-lpthread']);
+  return out;
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    iproute2: spawnSync('ip', ['-V'], { encoding: 'utf8' }).stdout.trim(),
+  };
+}
+
+function fmt(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function endpointTable(rows: EndpointRow[], n: number): string {
+  const lines = [
+    `Endpoint setup and teardown, N=${n} on one bridge: ms per endpoint (median, min-max of runs), x = ratio to the C floor (batched)`,
+    `${pad('peer', 30)} ${pad('runs', 4, true)} ${pad('setup', 8, true)} ${pad('min-max', 13, true)} ${pad('x', 6, true)}   ${pad('teardown', 8, true)} ${pad('min-max', 13, true)} ${pad('x', 6, true)}`,
+  ];
+  for (const r of rows.filter((x) => x.n === n)) {
+    lines.push(
+      `${pad(r.peer, 30)} ${pad(String(r.runs), 4, true)} ${pad(fmt(r.setupMs.median), 8, true)} ${pad(`${fmt(r.setupMs.min)}-${fmt(r.setupMs.max)}`, 13, true)} ${pad(r.setupRatio?.toFixed(2) ?? '', 6, true)}   ` +
+        `${pad(fmt(r.teardownMs.median), 8, true)} ${pad(`${fmt(r.teardownMs.min)}-${fmt(r.teardownMs.max)}`, 13, true)} ${pad(r.teardownRatio?.toFixed(2) ?? '', 6, true)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function listTable(rows: ListRow[], links: number): string {
+  const lines = [
+    `Listing ${links} links: ms per listing (median, min-max of runs), x = ratio to the C floor`,
+    `${pad('peer', 30)} ${pad('runs', 4, true)} ${pad('ms', 8, true)} ${pad('min-max', 15, true)} ${pad('x', 6, true)}`,
+  ];
+  for (const r of rows.filter((x) => x.links === links))
+    lines.push(`${pad(r.peer, 30)} ${pad(String(r.runs), 4, true)} ${pad(fmt(r.ms.median), 8, true)} ${pad(`${fmt(r.ms.min)}-${fmt(r.ms.max)}`, 15, true)} ${pad(r.ratio?.toFixed(2) ?? '', 6, true)}`);
+  return lines.join('\n');
+}
+
+async function endpointsAt(peers: EndpointPeer[], floorRef: EndpointPeer, n: number, repsFor: (p: EndpointPeer) => number, floor: string): Promise<EndpointRow[]> {
+  const samples = new Map<EndpointPeer, EndpointSample[]>(peers.map((p) => [p, []]));
+  const rounds = Math.max(...peers.map(repsFor));
+  // Rounds interleave the peers, so a noisy moment hurts no one peer alone.
+  for (let r = 0; r < rounds; r++) {
+    for (const peer of peers) {
+      if (r >= repsFor(peer)) continue;
+      const s = await measureEndpoints(peer, n, floor);
+      samples.get(peer)!.push(s);
+      process.stderr.write(`  N=${n} round ${r + 1}/${rounds} ${peer.name}: setup ${fmt(s.setupNs / n / 1e6)} ms, teardown ${fmt(s.teardownNs / n / 1e6)} ms per endpoint\n`);
+    }
+  }
+  const rows = peers.map((peer): EndpointRow => {
+    const s = samples.get(peer)!;
+    return {
+      peer: peer.name, n, runs: s.length,
+      setupMs: spread(s.map((x) => x.setupNs / n / 1e6)),
+      teardownMs: spread(s.map((x) => x.teardownNs / n / 1e6)),
+    };
+  });
+  const ref = rows.find((r) => r.peer === floorRef.name);
+  for (const r of rows) {
+    if (!ref) break;
+    r.setupRatio = r.setupMs.median / ref.setupMs.median;
+    r.teardownRatio = r.teardownMs.median / ref.teardownMs.median;
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) {
+    console.log('bench: needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) to make namespaces, links and routes; nothing measured');
+    process.exit(1);
+  }
+  if (!isIsolated()) {
+    if (spawnSync('sh', ['-c', 'command -v unshare'], { stdio: 'ignore' }).status !== 0) {
+      console.log('bench: `unshare` (util-linux) is missing, so the benchmark cannot isolate itself; nothing measured');
+      process.exit(1);
+    }
+    installPeers();
+    runIsolated(__filename, args);
+  }
+
+  const started = Date.now();
+  const scratch = prepareSandbox();
+  const available = findPeers();
+  if (!available.cc) throw new Error('no C compiler (cc): the floor cannot be built, so no ratio can be given');
+  const floor = compileFloor(scratch);
+  for (const [peer, why] of available.skipped) console.log(`skipped: ${peer}: ${why}`);
+
+  createBridge();
+  const { floorBatch, all } = endpointPeers(floor, scratch, available);
+  const peers = all.filter((p) => p === floorBatch || !only || only.test(p.name));
+  const endpointRows: EndpointRow[] = [];
+  const small = await endpointsAt(peers, floorBatch, 100, () => (quick ? 3 : 5), floor);
+  endpointRows.push(...small);
+  console.log(`\n${endpointTable(endpointRows, 100)}`);
+  if (!quick) {
+    // Big N: fewer runs for the peers that take long per endpoint, to keep the whole run within minutes.
+    const cost = new Map(small.map((r) => [r.peer, r.setupMs.median + r.teardownMs.median]));
+    const reps = (p: EndpointPeer) => ((cost.get(p.name) ?? Infinity) <= 10 ? 3 : 1);
+    endpointRows.push(...(await endpointsAt(peers, floorBatch, 1000, reps, floor)));
+    console.log(`\n${endpointTable(endpointRows, 1000)}`);
+  }
+
+  const listRows: ListRow[] = [];
+  const { floor: floorList, all: lister } = listPeers(floor, available);
+  let pairs = 0;
+  for (const links of quick ? [1000] : [1000, 10000]) {
+    growLinks(floor, pairs, links / 2);
+    pairs = links / 2;
+    const repeats = links >= 10000 ? 5 : 9;
+    const rows = lister.filter((p) => p === floorList || !only || only.test(p.name)).map((peer): ListRow => {
+      const { runsNs, count } = peer.list(repeats);
+      if (count !== links + 1) throw new Error(`${peer.name}: listed ${count} links, expected ${links + 1} (with lo)`);
+      return { peer: peer.name, links, runs: runsNs.length, ms: spread(runsNs.map((x) => x / 1e6)) };
+    });
+    const ref = rows.find((r) => r.peer === floorList.name)!;
+    for (const r of rows) r.ratio = r.ms.median / ref.ms.median;
+    listRows.push(...rows);
+    console.log(`\n${listTable(listRows, links)}`);
+  }
+  dropLinks();
+
+  const result = {
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    date: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine: machine(),
+    units: 'milliseconds per endpoint (endpoints), per listing (listing); ratios to the C floor',
+    endpoints: endpointRows,
+    listing: listRows,
+    skipped: Object.fromEntries(available.skipped),
+  };
+  const out = path.join(REPO, 'bench/results/latest.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  fs.rmSync(scratch, { recursive: true, force: true });
+  console.log(`\nwrote ${path.relative(REPO, out)} (${result.durationSeconds} s)`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+});
