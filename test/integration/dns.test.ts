@@ -258,12 +258,16 @@ describe('DNS server (integration)', function () {
     const started = await Promise.all(Array.from({ length: 4 }, () => ensureDnsServer(opts())));
     const pid = started[0].pid;
     assert.ok(started.every((s) => s.pid === pid), `several servers answered: ${started.map((s) => s.pid).join(' ')}`);
+    // Only servers in this test's own network namespace: /proc shows every
+    // process on the machine, including other test runs' servers.
+    const ownNetns = await fs.readlink('/proc/self/ns/net');
     const daemons = async () => {
       const pids: number[] = [];
       for (const p of await fs.readdir('/proc')) {
         if (!/^\d+$/.test(p)) continue;
         const cmd = await fs.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-        if (cmd.includes('dns/daemon.js')) pids.push(Number(p));
+        if (!cmd.includes('dns/daemon.js')) continue;
+        if ((await fs.readlink(`/proc/${p}/ns/net`).catch(() => '')) === ownNetns) pids.push(Number(p));
       }
       return pids;
     };
