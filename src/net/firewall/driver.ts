@@ -54,7 +54,7 @@ export interface FirewallDriver {
   ensureBase(): Promise<boolean>;
   addNetwork(net: FirewallNetwork): Promise<void>;
   removeNetwork(id: string): Promise<void>;
-  endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>): BridgePortChange;
+  endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>, host?: { brNetfilter: boolean }): BridgePortChange;
   configureEndpointPort(hostIfname: string, net: Pick<FirewallNetwork, 'icc'>): Promise<void>;
   publish(endpointId: string, request: PublishRequest): Promise<PublishedPort[]>;
   unpublish(endpointId: string): Promise<PublishedPort[]>;
@@ -226,18 +226,39 @@ export class NftablesFirewall implements FirewallDriver {
       if (!net.icc) batch.deleteElements(ref(SETS.noIcc), [{ key: [net.bridge, net.bridge] }]);
     }
     if (net.subnets.length) batch.deleteElements(ref(SETS.subnets), net.subnets.map((s) => ({ key: s })));
+    if (net.bridge && net.subnets.length) batch.deleteElements(ref(SETS.bridgeSubnets), net.subnets.map((s) => ({ key: [net.bridge, s] })));
     if (net.outboundNat !== 'none' && net.subnets.length) batch.deleteElements(ref(SETS.natSubnets), net.subnets.map((s) => ({ key: s })));
     for (const handle of net.ruleHandles) batch.deleteRule({ family: FAMILY, table: this.table, chain: 'nat_postrouting', handle });
   }
 
-  /** The bridge-port flags an endpoint of the network needs: icc=false isolates the port (no br_netfilter needed). */
-  endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>): BridgePortChange {
-    return { isolated: net.icc === false };
+  /**
+   * The bridge-port flags an endpoint of the network needs: icc=false
+   * isolates the port (no br_netfilter needed). Hairpin only where
+   * br_netfilter makes a container's flow to its own published port a bridged
+   * one that must leave by the port it came in; elsewhere the host routes it
+   * back, and hairpin would reflect the container's own multicast (IPv6
+   * duplicate address detection would then fail).
+   */
+  endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>, host: { brNetfilter: boolean } = { brNetfilter: false }): BridgePortChange {
+    return { isolated: net.icc === false, hairpin: host.brNetfilter };
   }
 
-  /** Applies endpointPortSettings to the host end of an endpoint's veth. Equivalent to: `ip link set DEV type bridge_slave isolated on|off`. */
+  /** Whether bridged IPv4 traffic passes through the IP hooks in the host namespace (net.bridge.bridge-nf-call-iptables = 1). */
+  async brNetfilter(): Promise<boolean> {
+    try {
+      return (await this.nl.sysctlGet('net.bridge.bridge-nf-call-iptables')).trim() === '1';
+    } catch (err) {
+      if (err instanceof NetlinkError && err.code === 'ENOENT') return false; // br_netfilter not loaded
+      throw err;
+    }
+  }
+
+  /**
+   * Applies endpointPortSettings to the host end of an endpoint's veth.
+   * Equivalent to: `ip link set DEV type bridge_slave isolated on|off hairpin on|off`.
+   */
   async configureEndpointPort(hostIfname: string, net: Pick<FirewallNetwork, 'icc'>): Promise<void> {
-    await this.nl.linkSet(hostIfname, { bridgePort: this.endpointPortSettings(net) });
+    await this.nl.linkSet(hostIfname, { bridgePort: this.endpointPortSettings(net, { brNetfilter: await this.brNetfilter() }) });
   }
 
   /**

@@ -7,7 +7,8 @@
 //
 //   table inet netplumb {                                  comment "netplumb:firewall-v1"
 //     set bridges      { type ifname }                     every netplumb bridge
-//     set same_bridge  { type ifname . ifname }            (br . br) per network: hairpin, intra-network forwarding
+//     set same_bridge  { type ifname . ifname }            (br . br) per network: intra-network forwarding
+//     set bridge_subnets { type ifname . ipv4_addr; flags interval }  (br . subnet): hairpin
 //     set internal     { type ifname }                     --internal bridges
 //     set no_icc       { type ifname . ifname }            icc=false networks
 //     set subnets      { type ipv4_addr; flags interval }  every network's subnets (which network a container address is on)
@@ -24,7 +25,7 @@
 //     chain nat_output      { type nat hook output priority dstnat;  the same two rules: the host itself, 127.0.0.1 included }
 //     chain nat_postrouting { type nat hook postrouting priority srcnat
 //       oifname @bridges ip saddr 127.0.0.0/8 masquerade                 host -> 127.0.0.1:PORT -> container
-//       iifname . oifname @same_bridge ct status dnat masquerade         hairpin: replies come back through the host
+//       ct status dnat oifname . ip saddr @bridge_subnets masquerade     hairpin: replies come back through the host
 //       ip saddr SUBNET oifname != BRIDGE masquerade     comment "net:ID"  outbound, one rule per NATed network }
 //     chain forward         { type filter hook forward priority filter
 //       ct state established,related accept
@@ -49,6 +50,7 @@ export const BASE_OWNER = 'base';
 export const SETS = {
   bridges: 'bridges',
   sameBridge: 'same_bridge',
+  bridgeSubnets: 'bridge_subnets',
   internal: 'internal',
   noIcc: 'no_icc',
   subnets: 'subnets',
@@ -94,6 +96,7 @@ export function planBase(batch: NftBatch, table: string): NftBatch {
   batch.addTable({ family: FAMILY, name: table, owner: LAYOUT, exclusive: true });
   batch.addSet({ ...t, name: SETS.bridges, type: 'ifname', comment: 'netplumb bridges' });
   batch.addSet({ ...t, name: SETS.sameBridge, type: ['ifname', 'ifname'], comment: 'bridge . bridge of every network' });
+  batch.addSet({ ...t, name: SETS.bridgeSubnets, type: ['ifname', 'ipv4_addr'], flags: ['interval'], comment: 'bridge . subnet of every network' });
   batch.addSet({ ...t, name: SETS.internal, type: 'ifname', comment: 'bridges of --internal networks' });
   batch.addSet({ ...t, name: SETS.noIcc, type: ['ifname', 'ifname'], comment: 'bridge . bridge of icc=false networks' });
   batch.addSet({ ...t, name: SETS.subnets, type: 'ipv4_addr', flags: ['interval'], comment: 'subnets of every network' });
@@ -118,7 +121,10 @@ export function planBase(batch: NftBatch, table: string): NftBatch {
   }
 
   batch.addRule(chain(CHAINS.postrouting), rule().inSet(['oifname'], SETS.bridges).ipSaddr('127.0.0.0/8').masquerade().comment(tag));
-  batch.addRule(chain(CHAINS.postrouting), rule().inSet(['iifname', 'oifname'], SETS.sameBridge).ctStatus(['dnat']).masquerade().comment(tag));
+  // Hairpin: a published port reached from its own network. Matched on the way
+  // out (bridge . source subnet), not on iifname, because with br_netfilter the
+  // flow is bridged and postrouting sees no input device.
+  batch.addRule(chain(CHAINS.postrouting), rule().ctStatus(['dnat']).inSet(['oifname', 'ip saddr'], SETS.bridgeSubnets).masquerade().comment(tag));
 
   batch.addRule(chain(CHAINS.forward), rule().ctState(['established', 'related']).accept().comment(tag));
   batch.addRule(chain(CHAINS.forward), rule().inSet(['iifname', 'oifname'], SETS.noIcc).ctStatus(['dnat'], '!=').counter().drop().comment(tag));
@@ -149,6 +155,7 @@ export function planAddNetwork(batch: NftBatch, table: string, net: FirewallNetw
   // Interval sets: not exclusive, since the set's shared end element at 0 may
   // already be there; the driver refuses overlapping subnets before this.
   batch.addElements(setRef(table, SETS.subnets), net.subnets.map(el));
+  batch.addElements(setRef(table, SETS.bridgeSubnets), net.subnets.map((s) => el([net.bridge, s])), excl);
   if (net.internal) batch.addElements(setRef(table, SETS.internal), [el(net.bridge)], excl);
   if (net.icc === false) batch.addElements(setRef(table, SETS.noIcc), [el([net.bridge, net.bridge])], excl);
   const nat = natMode(net);
