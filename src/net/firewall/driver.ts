@@ -233,14 +233,17 @@ export class NftablesFirewall implements FirewallDriver {
 
   /**
    * The bridge-port flags an endpoint of the network needs: icc=false
-   * isolates the port (no br_netfilter needed). Hairpin only where
+   * isolates the port (no br_netfilter needed); then no container of the
+   * network reaches another one, not even through a published port (as with Docker). Hairpin only where
    * br_netfilter makes a container's flow to its own published port a bridged
    * one that must leave by the port it came in; elsewhere the host routes it
    * back, and hairpin would reflect the container's own multicast (IPv6
    * duplicate address detection would then fail).
    */
   endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>, host: { brNetfilter: boolean } = { brNetfilter: false }): BridgePortChange {
-    return { isolated: net.icc === false, hairpin: host.brNetfilter };
+    const isolated = net.icc === false;
+    // icc=false keeps a container from its own published port too, in both modes (forward drops the routed flow).
+    return { isolated, hairpin: host.brNetfilter && !isolated };
   }
 
   /** Whether bridged IPv4 traffic passes through the IP hooks in the host namespace (net.bridge.bridge-nf-call-iptables = 1). */

@@ -29,7 +29,7 @@
 //       ip saddr SUBNET oifname != BRIDGE masquerade     comment "net:ID"  outbound, one rule per NATed network }
 //     chain forward         { type filter hook forward priority filter
 //       ct state established,related accept
-//       iifname . oifname @no_icc ct status != dnat drop
+//       iifname . oifname @no_icc drop                                  icc=false, published ports included (as Docker)
 //       iifname . oifname @same_bridge accept
 //       iifname @internal drop; oifname @internal drop
 //       iifname @bridges oifname @bridges ct status dnat accept          published ports of other networks
@@ -127,7 +127,10 @@ export function planBase(batch: NftBatch, table: string): NftBatch {
   batch.addRule(chain(CHAINS.postrouting), rule().ctStatus(['dnat']).inSet(['oifname', 'ip saddr'], SETS.bridgeSubnets).masquerade().comment(tag));
 
   batch.addRule(chain(CHAINS.forward), rule().ctState(['established', 'related']).accept().comment(tag));
-  batch.addRule(chain(CHAINS.forward), rule().inSet(['iifname', 'oifname'], SETS.noIcc).ctStatus(['dnat'], '!=').counter().drop().comment(tag));
+  // icc=false: the bridge ports are isolated (direct traffic); this drops what the host would route
+  // back into the same bridge, published ports included, so that with or without br_netfilter
+  // (which bridges such flows, where port isolation stops them) the containers cannot reach each other.
+  batch.addRule(chain(CHAINS.forward), rule().inSet(['iifname', 'oifname'], SETS.noIcc).counter().drop().comment(tag));
   batch.addRule(chain(CHAINS.forward), rule().inSet(['iifname', 'oifname'], SETS.sameBridge).accept().comment(tag));
   batch.addRule(chain(CHAINS.forward), rule().inSet(['iifname'], SETS.internal).counter().drop().comment(tag));
   batch.addRule(chain(CHAINS.forward), rule().inSet(['oifname'], SETS.internal).counter().drop().comment(tag));
