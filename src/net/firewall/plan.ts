@@ -223,8 +223,8 @@ export function intToIpv4(n: number): string {
 export function subnetRange(cidr: string): [number, number] {
   const [addr, len] = cidr.split('/');
   const bits = Number(len);
-  const base = ipv4ToInt(addr);
   const size = 2 ** (32 - bits);
+  const base = ipv4ToInt(addr) - (ipv4ToInt(addr) % size);
   return [base, base + size - 1];
 }
 
