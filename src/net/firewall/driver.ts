@@ -339,7 +339,7 @@ export class NftablesFirewall implements FirewallDriver {
     const conflictsOf = (key: HostPortKey): string[] => {
       const out = (taken.get(slot(key.protocol, key.hostPort)) ?? []).filter((t) => keysOverlap(t.key, key)).map((t) => t.holder);
       for (const s of bySocket.get(slot(key.protocol, key.hostPort)) ?? [])
-        if (key.hostIp === '0.0.0.0' ? true : socketCoversIpv4(s, key.hostIp))
+        if (socketCoversIpv4(s, key.hostIp))
           out.push(`a listening ${s.protocol} socket on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port} (inode ${s.inode})`);
       return out;
     };
