@@ -20,7 +20,7 @@ export function startServer(ns: NetNs, name: string, ports: Listener): Promise<C
     const tcp = ${JSON.stringify(ports.tcp ?? [])}, udp = ${JSON.stringify(ports.udp ?? [])};
     let pending = tcp.length + udp.length;
     const ready = () => { if (--pending === 0) console.log('ready'); };
-    for (const p of tcp) net.createServer((s) => s.end(name + ' ' + s.remoteAddress.replace('::ffff:', ''))).listen(p, host, ready);
+    for (const p of tcp) net.createServer((s) => { s.on('error', () => {}); s.end(name + ' ' + s.remoteAddress.replace('::ffff:', '')); }).listen(p, host, ready);
     for (const p of udp) { const s = dgram.createSocket('udp4'); s.on('message', (m, r) => s.send(name + ' ' + r.address, r.port, r.address)); s.bind(p, host, ready); }
     if (pending === 0) console.log('ready');`;
   const child = spawn('ip', ['netns', 'exec', ns.name!, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -206,6 +206,15 @@ describe('firewall kernel state', function () {
     assert.deepEqual([elements(t.host.ns, 'ports_any'), elements(t.host.ns, 'ports_addr')], [[], []]);
     assert.deepEqual(await reservations.list(), []);
     assert.deepEqual(await fw.unpublish('ep1'), [], 'nothing published: nothing to do');
+    // The store and the kernel disagree: an element removed by hand; another process's handle with its own (empty) store.
+    await fw.publish('ep2', { containerIp: C2, ports: ['8080:80', '8081:80'] });
+    nftApply(t.host.ns, 'delete element inet netplumb ports_any { tcp . 8080 }\n');
+    assert.deepEqual(await fw.unpublish('ep2'), [{ protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8081 }]);
+    await fw.publish('ep3', { containerIp: C2, ports: ['8082:80'] });
+    const elsewhere = await NftablesFirewall.open({ netns: t.host.ns });
+    assert.deepEqual(await elsewhere.unpublish('ep3'), [{ protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8082 }]);
+    elsewhere.close();
+    assert.deepEqual([elements(t.host.ns, 'ports_any'), elements(t.host.ns, 'ports_addr')], [[], []]);
     await fw.removeNetwork('netb');
     const text = execFileSync('ip', ['netns', 'exec', t.host.ns.name!, 'nft', 'list', 'table', 'inet', 'netplumb'], { encoding: 'utf8' });
     assert.ok(!text.includes('netb') && !text.includes(NET_B.bridge) && !text.includes(NET_B.subnet), text);

@@ -21,7 +21,7 @@ import { listListeningSockets, socketCoversIpv4, type ListeningSocket } from './
 import { hostPortChoices, parseLocalPortRange, parsePortSpec, parseReservedPorts, type PortSpec } from './ports';
 import {
   BASE_CHAINS, BASE_SETS, checkId, checkNetwork, FAMILY, LAYOUT, owner, planAddNetwork, planBase, planPublish,
-  portElement, setRef, SETS, subnetContains, subnetsOverlap,
+  portKey, setRef, SETS, subnetContains, subnetsOverlap,
 } from './plan';
 import { MemoryPortReservations } from './reservations';
 import { readState, type FirewallState, type InstalledNetwork } from './state';
@@ -57,7 +57,7 @@ export interface FirewallDriver {
   endpointPortSettings(net: Pick<FirewallNetwork, 'icc'>, host?: { brNetfilter: boolean }): BridgePortChange;
   configureEndpointPort(hostIfname: string, net: Pick<FirewallNetwork, 'icc'>): Promise<void>;
   publish(endpointId: string, request: PublishRequest): Promise<PublishedPort[]>;
-  unpublish(endpointId: string): Promise<PublishedPort[]>;
+  unpublish(endpointId: string): Promise<HostPortKey[]>;
   listPublished(endpointId?: string): Promise<PublishedPort[]>;
   listNetworks(): Promise<InstalledNetwork[]>;
   reconcile(expected: { networks: string[]; endpoints: string[] }): Promise<ReconcileResult>;
@@ -140,13 +140,13 @@ export class NftablesFirewall implements FirewallDriver {
     }
   }
 
-  private async state(): Promise<FirewallState | undefined> {
-    return (await this.tableExists()) ? readState(this.nft, this.table) : undefined;
+  private async state(options: { ports: boolean } = { ports: true }): Promise<FirewallState | undefined> {
+    return (await this.tableExists()) ? readState(this.nft, this.table, options) : undefined;
   }
 
   /** The networks the table holds, as read from it. */
   async listNetworks(): Promise<InstalledNetwork[]> {
-    const s = await this.state();
+    const s = await this.state({ ports: false });
     return s ? [...s.networks.values()] : [];
   }
 
@@ -169,7 +169,7 @@ export class NftablesFirewall implements FirewallDriver {
     }
     if (link.kind !== 'bridge') throw new FirewallError(`network ${net.id}: ${net.bridge} is a ${link.kind ?? 'device without a kind'}, not a bridge`);
     await this.ensureBase();
-    const state = (await readState(this.nft, this.table));
+    const state = await readState(this.nft, this.table, { ports: false });
     if (state.networks.has(net.id)) throw new FirewallError(`network ${net.id} is already in the firewall`, 'EEXIST');
     for (const other of state.networks.values()) {
       if (other.bridge === net.bridge) throw new FirewallError(`network ${net.id}: bridge ${net.bridge} already belongs to network ${other.id}`, 'EEXIST');
@@ -279,7 +279,7 @@ export class NftablesFirewall implements FirewallDriver {
     if (typeof request.containerIp !== 'string' || !isIPv4(request.containerIp)) throw new RangeError(`publish: container address ${JSON.stringify(request.containerIp)} is not an IPv4 address`);
     if (!Array.isArray(request.ports) || request.ports.length === 0) throw new TypeError('publish: ports: at least one port specification');
     const specs = request.ports.map((p) => (typeof p === 'string' ? parsePortSpec(p) : parsePortSpec(p.text)));
-    const state = await this.state();
+    const state = await this.state({ ports: false });
     const net = state && [...state.networks.values()].find((n) => n.subnets.some((s) => s.includes('/') && subnetContains(s, request.containerIp)));
     if (!state || !net) throw new FirewallError(`publish: container address ${request.containerIp} is not on any netplumb network`, 'ENOENT');
     if (net.internal) throw new FirewallError(`publish: network ${net.id} is internal: its containers cannot publish ports`);
@@ -322,14 +322,17 @@ export class NftablesFirewall implements FirewallDriver {
   /** Concrete mappings for the specs, or PortConflictError / PortExhaustedError. */
   private async allocate(specs: PortSpec[], containerIp: string): Promise<PortMapping[]> {
     const [reserved, sockets] = await Promise.all([this.reservations.list(), listListeningSockets(this.netns, [...new Set(specs.map((s) => s.protocol))])]);
-    const taken = new Map<string, Array<{ key: HostPortKey; holder: string }>>();
+    // Holders are described only when they conflict: with 10,000 published ports, building
+    // 10,000 messages per publication would be most of its cost.
+    const taken = new Map<string, Array<{ key: HostPortKey; holder: () => string }>>();
     const slot = (p: string, port: number) => `${p}/${port}`;
-    const hold = (key: HostPortKey, holder: string) => {
+    const hold = (key: HostPortKey, holder: () => string) => {
       const s = slot(key.protocol, key.hostPort);
-      if (!taken.has(s)) taken.set(s, []);
-      taken.get(s)!.push({ key, holder });
+      const list = taken.get(s);
+      if (list) list.push({ key, holder });
+      else taken.set(s, [{ key, holder }]);
     };
-    for (const r of reserved) hold(r, `published by endpoint ${r.owner} (${describeKey(r)})`);
+    for (const r of reserved) hold(r, () => `published by endpoint ${r.owner} (${describeKey(r)})`);
     const bySocket = new Map<string, ListeningSocket[]>();
     for (const s of sockets) {
       const k = slot(s.protocol, s.port);
@@ -337,7 +340,7 @@ export class NftablesFirewall implements FirewallDriver {
       bySocket.get(k)!.push(s);
     }
     const conflictsOf = (key: HostPortKey): string[] => {
-      const out = (taken.get(slot(key.protocol, key.hostPort)) ?? []).filter((t) => keysOverlap(t.key, key)).map((t) => t.holder);
+      const out = (taken.get(slot(key.protocol, key.hostPort)) ?? []).filter((t) => keysOverlap(t.key, key)).map((t) => t.holder());
       for (const s of bySocket.get(slot(key.protocol, key.hostPort)) ?? [])
         if (socketCoversIpv4(s, key.hostIp))
           out.push(`a listening ${s.protocol} socket on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port} (inode ${s.inode})`);
@@ -381,7 +384,7 @@ export class NftablesFirewall implements FirewallDriver {
         }
         const key = { protocol: spec.protocol, hostIp: spec.hostIp, hostPort };
         // Within one request, a port is taken by its first use.
-        hold(key, `requested twice in this publication (${spec.text})`);
+        hold(key, () => `requested twice in this publication (${spec.text})`);
         mappings.push({ ...key, containerIp, containerPort });
       }
     }
@@ -391,28 +394,53 @@ export class NftablesFirewall implements FirewallDriver {
 
   /**
    * Removes every port the endpoint published, in one transaction, and
-   * releases its reservations. Returns what was removed (nothing for an
-   * endpoint without published ports).
+   * releases its reservations. The ports to remove are the endpoint's
+   * reservations (an indexed query: the cost does not grow with other
+   * endpoints' ports); if the store holds none for it, or the kernel lacks
+   * one of them, the maps are read to find exactly what the endpoint owns
+   * there (that costs in proportion to all published ports: the networking
+   * layer need not call it for endpoints it knows have none). Returns the host ports removed
+   * (none for an endpoint without published ports).
    * Equivalent to: `nft delete element inet netplumb ports_any { tcp . 8080 }` ...
    */
-  async unpublish(endpointId: string): Promise<PublishedPort[]> {
+  async unpublish(endpointId: string): Promise<HostPortKey[]> {
     checkId(endpointId, 'endpoint id');
+    const held = await this.reservations.listOwner(endpointId);
+    let removed: HostPortKey[] = held.map((r) => ({ protocol: r.protocol, hostIp: r.hostIp, hostPort: r.hostPort }));
+    if (!(await this.tableExists())) removed = [];
+    else if (!removed.length) removed = await this.unpublishByReading(endpointId); // a store that does not know it (another process's memory)
+    else {
+      const batch = this.batch();
+      this.planUnpublish(batch, removed);
+      try {
+        await batch.commit();
+      } catch (err) {
+        if (kernelCode(err) !== 'ENOENT') throw err;
+        // The store and the kernel disagree (an element was removed by hand, or never added after a crash).
+        removed = await this.unpublishByReading(endpointId);
+      }
+    }
+    await this.reservations.release(endpointId);
+    return removed;
+  }
+
+  /** Removes what the maps hold for the endpoint, read from the kernel (gc's way). */
+  private async unpublishByReading(endpointId: string): Promise<HostPortKey[]> {
     const mine = await this.listPublished(endpointId);
     if (mine.length) {
       const batch = this.batch();
       this.planUnpublish(batch, mine);
       await batch.commit();
     }
-    await this.reservations.release(endpointId);
-    return mine;
+    return mine.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
   }
 
-  private planUnpublish(batch: NftBatch, ports: PublishedPort[]): void {
+  private planUnpublish(batch: NftBatch, ports: HostPortKey[]): void {
     const byMap = new Map<string, Array<{ key: unknown }>>();
     for (const p of ports) {
-      const { map, element } = portElement(p, p.endpointId);
+      const { map, key } = portKey(p);
       if (!byMap.has(map)) byMap.set(map, []);
-      byMap.get(map)!.push({ key: element.key });
+      byMap.get(map)!.push({ key });
     }
     for (const [map, elements] of byMap) batch.deleteElements(setRef(this.table, map), elements);
   }

@@ -39,7 +39,7 @@ import { isIPv4 } from 'net';
 import { NftBatch } from '../../nft/batch';
 import { rule } from '../../nft/rule';
 import type { ElementSpec, Family, SetRef } from '../../nft/types';
-import type { FirewallNetwork, PortMapping } from './types';
+import type { FirewallNetwork, HostPortKey, PortMapping } from './types';
 
 export const FAMILY: Family = 'inet';
 /** The table comment's owner part: the layout version, so an older layout is recognised. */
@@ -172,12 +172,16 @@ export function planAddNetwork(batch: NftBatch, table: string, net: FirewallNetw
   return batch;
 }
 
-/** The map and key of a published port. */
+/** The map and key of a host port: ports_any for every address, ports_addr for one. */
+export function portKey(k: HostPortKey): { map: string; key: unknown[] } {
+  if (k.hostIp === '0.0.0.0') return { map: SETS.portsAny, key: [k.protocol, k.hostPort] };
+  return { map: SETS.portsAddr, key: [k.protocol, k.hostIp, k.hostPort] };
+}
+
+/** The map and element of a published port, its owner in the comment. */
 export function portElement(m: PortMapping, endpointId: string): { map: string; element: ElementSpec } {
-  const comment = owner.endpoint(endpointId);
-  const value = [m.containerIp, m.containerPort];
-  if (m.hostIp === '0.0.0.0') return { map: SETS.portsAny, element: { key: [m.protocol, m.hostPort], value, comment } };
-  return { map: SETS.portsAddr, element: { key: [m.protocol, m.hostIp, m.hostPort], value, comment } };
+  const { map, key } = portKey(m);
+  return { map, element: { key, value: [m.containerIp, m.containerPort], comment: owner.endpoint(endpointId) } };
 }
 
 /** Adds published ports, each map's elements in one exclusive operation (an existing key fails the whole batch). */

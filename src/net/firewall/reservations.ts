@@ -14,49 +14,92 @@ function sameKey(a: HostPortKey, b: HostPortKey): boolean {
   return a.protocol === b.protocol && a.hostIp === b.hostIp && a.hostPort === b.hostPort;
 }
 
-/** The reservations after `owner` takes `keys`, or the conflicts that prevent it (indexed by protocol and port: linear in the sizes). */
-export function applyReserve(current: PortReservation[], owner: string, keys: HostPortKey[]): PortReservation[] {
-  const slot = (k: HostPortKey) => `${k.protocol}/${k.hostPort}`;
-  const held = new Map<string, PortReservation[]>();
-  for (const r of current) {
-    const list = held.get(slot(r));
-    if (list) list.push(r);
-    else held.set(slot(r), [r]);
+const slotOf = (k: HostPortKey) => `${k.protocol}/${k.hostPort}`;
+
+/** Reservations indexed by protocol and port: what can overlap a key is found without a scan. */
+class ReservationIndex {
+  private readonly bySlot = new Map<string, PortReservation[]>();
+  constructor(items: Iterable<PortReservation> = []) {
+    for (const r of items) this.add(r);
   }
+  add(r: PortReservation): void {
+    const list = this.bySlot.get(slotOf(r));
+    if (list) list.push(r);
+    else this.bySlot.set(slotOf(r), [r]);
+  }
+  at(k: HostPortKey): PortReservation[] {
+    return this.bySlot.get(slotOf(k)) ?? [];
+  }
+  remove(owner: string, keys?: HostPortKey[]): void {
+    const slots = keys ? [...new Set(keys.map(slotOf))] : [...this.bySlot.keys()];
+    for (const slot of slots) {
+      const list = this.bySlot.get(slot);
+      if (!list) continue;
+      const kept = list.filter((r) => r.owner !== owner || (keys !== undefined && !keys.some((k) => sameKey(k, r))));
+      if (kept.length) this.bySlot.set(slot, kept);
+      else this.bySlot.delete(slot);
+    }
+  }
+  all(): PortReservation[] {
+    return [...this.bySlot.values()].flat();
+  }
+}
+
+/** What `owner` taking `keys` adds to the index, or PortConflictError naming each holder (linear in the keys). */
+function reserveIn(index: ReservationIndex, owner: string, keys: HostPortKey[]): PortReservation[] {
   const conflicts: PortConflict[] = [];
-  const asked = new Map<string, HostPortKey[]>();
+  const asked = new ReservationIndex();
   const added: PortReservation[] = [];
   for (const k of keys) {
-    for (const r of held.get(slot(k)) ?? []) if (r.owner !== owner && keysOverlap(r, k)) conflicts.push({ key: k, holder: `published by endpoint ${r.owner} (${describeKey(r)})` });
-    const before = asked.get(slot(k)) ?? [];
-    for (const other of before) if (keysOverlap(other, k)) conflicts.push({ key: k, holder: `requested twice (${describeKey(other)})` });
-    asked.set(slot(k), [...before, k]);
-    if (!(held.get(slot(k)) ?? []).some((r) => r.owner === owner && sameKey(r, k))) added.push({ owner, protocol: k.protocol, hostIp: k.hostIp, hostPort: k.hostPort });
+    for (const r of index.at(k)) if (r.owner !== owner && keysOverlap(r, k)) conflicts.push({ key: k, holder: `published by endpoint ${r.owner} (${describeKey(r)})` });
+    for (const other of asked.at(k)) if (keysOverlap(other, k)) conflicts.push({ key: k, holder: `requested twice (${describeKey(other)})` });
+    const mine: PortReservation = { owner, protocol: k.protocol, hostIp: k.hostIp, hostPort: k.hostPort };
+    asked.add(mine);
+    if (!index.at(k).some((r) => r.owner === owner && sameKey(r, k))) added.push(mine);
   }
   if (conflicts.length) throw new PortConflictError(conflicts);
-  return [...current, ...added];
+  return added;
+}
+
+/** The reservations after `owner` takes `keys`, or the conflicts that prevent it. */
+export function applyReserve(current: PortReservation[], owner: string, keys: HostPortKey[]): PortReservation[] {
+  return [...current, ...reserveIn(new ReservationIndex(current), owner, keys)];
 }
 
 export function applyRelease(current: PortReservation[], owner: string, keys?: HostPortKey[]): PortReservation[] {
   return current.filter((r) => r.owner !== owner || (keys !== undefined && !keys.some((k) => sameKey(k, r))));
 }
 
-/** Reservations held in this process only. */
+/** Reservations held in this process only, indexed: reserving costs the same however many are held. */
 export class MemoryPortReservations implements PortReservations {
-  private items: PortReservation[] = [];
+  private readonly index = new ReservationIndex();
+  private readonly byOwner = new Map<string, PortReservation[]>();
 
   async reserve(owner: string, keys: HostPortKey[]): Promise<void> {
     checkOwner(owner);
-    this.items = applyReserve(this.items, owner, keys);
+    const added = reserveIn(this.index, owner, keys);
+    for (const r of added) this.index.add(r);
+    if (added.length) this.byOwner.set(owner, [...(this.byOwner.get(owner) ?? []), ...added]);
   }
 
   async release(owner: string, keys?: HostPortKey[]): Promise<void> {
     checkOwner(owner);
-    this.items = applyRelease(this.items, owner, keys);
+    const held = this.byOwner.get(owner);
+    if (!held) return;
+    const gone = keys ?? held;
+    this.index.remove(owner, gone);
+    const kept = keys ? held.filter((r) => !keys.some((k) => sameKey(k, r))) : [];
+    if (kept.length) this.byOwner.set(owner, kept);
+    else this.byOwner.delete(owner);
+  }
+
+  /** One owner's reservations, without listing everyone's. */
+  async listOwner(owner: string): Promise<PortReservation[]> {
+    return (this.byOwner.get(owner) ?? []).map((r) => ({ ...r }));
   }
 
   async list(): Promise<PortReservation[]> {
-    return this.items.map((r) => ({ ...r }));
+    return this.index.all().map((r) => ({ ...r }));
   }
 }
 
@@ -148,6 +191,10 @@ export class FilePortReservations implements PortReservations {
   async release(owner: string, keys?: HostPortKey[]): Promise<void> {
     checkOwner(owner);
     await this.locked(() => this.write(applyRelease(this.read(), owner, keys)));
+  }
+
+  async listOwner(owner: string): Promise<PortReservation[]> {
+    return this.read().filter((r) => r.owner === owner);
   }
 
   async list(): Promise<PortReservation[]> {

@@ -67,12 +67,17 @@ function natOf(rule: Rule): FirewallNetwork['outboundNat'] | undefined {
   return bytes && bytes.length >= 4 ? { snat: [...bytes.subarray(0, 4)].join('.') } : undefined;
 }
 
-/** Reads networks and published ports from the table (which must exist). */
-export async function readState(nft: Nftables, table: string): Promise<FirewallState> {
+/**
+ * Reads networks and published ports from the table (which must exist).
+ * Without options.ports the port maps are not read: what publishing needs
+ * (the networks) then costs the same however many ports are published.
+ */
+export async function readState(nft: Nftables, table: string, options: { ports?: boolean } = { ports: true }): Promise<FirewallState> {
   const list = (name: string) => nft.listElements(setRef(table, name));
+  const none = Promise.resolve([] as Element[]);
   const [bridges, internal, noIcc, subnets, natSubnets, portsAddr, portsAny, rules] = await Promise.all([
     list(SETS.bridges), list(SETS.internal), list(SETS.noIcc), list(SETS.subnets), list(SETS.natSubnets),
-    list(SETS.portsAddr), list(SETS.portsAny), nft.listRules({ family: FAMILY, name: table }, CHAINS.postrouting),
+    options.ports ? list(SETS.portsAddr) : none, options.ports ? list(SETS.portsAny) : none, nft.listRules({ family: FAMILY, name: table }, CHAINS.postrouting),
   ]);
   let unowned = 0;
   const networkOf = (comment: string | undefined) => {

@@ -73,6 +73,8 @@ export interface PortReservations {
   release(owner: string, keys?: HostPortKey[]): Promise<void>;
   /** Every reservation. */
   list(): Promise<PortReservation[]>;
+  /** One owner's reservations (an indexed query in a real store). */
+  listOwner(owner: string): Promise<PortReservation[]>;
 }
 
 /** What a host port conflicts with. */
