@@ -94,10 +94,13 @@ async function main(): Promise<void> {
 
       // The same 10,000 mappings as one DNAT rule per port, in a table of their own (Docker's DOCKER chain, in nft).
       const nft = await Nftables.open({ netns: t.host.ns });
+      // As Docker's: one address-type check jumps to the chain of per-port rules.
       const b = nft.batch().addTable({ family: 'ip', name: 'perport' })
-        .addChain({ family: 'ip', table: 'perport', name: 'pre', hook: 'prerouting', type: 'nat', priority: 'dstnat' });
+        .addChain({ family: 'ip', table: 'perport', name: 'pre', hook: 'prerouting', type: 'nat', priority: 'dstnat' })
+        .addChain({ family: 'ip', table: 'perport', name: 'ports' })
+        .addRule({ family: 'ip', table: 'perport', chain: 'pre' }, rule().fibDaddrType('local').jump('ports'));
       for (let p = first; p <= last; p++)
-        b.addRule({ family: 'ip', table: 'perport', chain: 'pre' }, rule().fibDaddrType('local').tcpDport(p).dnat({ addr: C1, port: p }));
+        b.addRule({ family: 'ip', table: 'perport', chain: 'ports' }, rule().tcpDport(p).dnat({ addr: C1, port: p }));
       await b.commit();
       const [ruleFirst, ruleLast] = connectCost(t.lan.ns, HOST_IP, [first, last], CONNECTIONS);
       await nft.batch().deleteTable({ family: 'ip', name: 'perport' }).commit();

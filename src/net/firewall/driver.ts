@@ -321,9 +321,9 @@ export class NftablesFirewall implements FirewallDriver {
 
   /** Concrete mappings for the specs, or PortConflictError / PortExhaustedError. */
   private async allocate(specs: PortSpec[], containerIp: string): Promise<PortMapping[]> {
-    const [reserved, sockets] = await Promise.all([this.reservations.list(), listListeningSockets(this.netns, [...new Set(specs.map((s) => s.protocol))])]);
-    // Holders are described only when they conflict: with 10,000 published ports, building
-    // 10,000 messages per publication would be most of its cost.
+    const sockets = await listListeningSockets(this.netns, [...new Set(specs.map((s) => s.protocol))]);
+    // Holders are described only when they conflict: building a message per reservation
+    // would make publishing cost grow with everything already published.
     const taken = new Map<string, Array<{ key: HostPortKey; holder: () => string }>>();
     const slot = (p: string, port: number) => `${p}/${port}`;
     const hold = (key: HostPortKey, holder: () => string) => {
@@ -332,7 +332,29 @@ export class NftablesFirewall implements FirewallDriver {
       if (list) list.push({ key, holder });
       else taken.set(s, [{ key, holder }]);
     };
-    for (const r of reserved) hold(r, () => `published by endpoint ${r.owner} (${describeKey(r)})`);
+    // Reservations are asked for only about the ports this publication may use (an indexed
+    // query in the store), never listed whole.
+    const asked = new Set<string>();
+    const seen = new Set<string>();
+    const keyText = (k: HostPortKey) => `${k.protocol}/${k.hostIp}/${k.hostPort}`;
+    const learn = async (keys: HostPortKey[]) => {
+      const fresh = keys.filter((k) => !asked.has(keyText(k)));
+      if (!fresh.length) return;
+      for (const k of fresh) asked.add(keyText(k));
+      for (const r of await this.reservations.holders(fresh)) {
+        const id = `${r.owner} ${keyText(r)}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        hold(r, () => `published by endpoint ${r.owner} (${describeKey(r)})`);
+      }
+    };
+    const upFront: HostPortKey[] = [];
+    for (const spec of specs)
+      for (const { choice } of hostPortChoices(spec)) {
+        if ('fixed' in choice) upFront.push({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort: choice.fixed });
+        else if ('oneOf' in choice) for (let p = choice.oneOf[0]; p <= choice.oneOf[1]; p++) upFront.push({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort: p });
+      }
+    await learn(upFront);
     const bySocket = new Map<string, ListeningSocket[]>();
     for (const s of sockets) {
       const k = slot(s.protocol, s.port);
@@ -357,6 +379,11 @@ export class NftablesFirewall implements FirewallDriver {
       }
       for (let p = nextEphemeral; p <= localRange[1]; p++) {
         if (localReserved!.has(p)) continue;
+        if (!asked.has(keyText({ protocol, hostIp, hostPort: p }))) {
+          const chunk: HostPortKey[] = [];
+          for (let q = p; q <= Math.min(localRange[1], p + 255); q++) chunk.push({ protocol, hostIp, hostPort: q });
+          await learn(chunk);
+        }
         if (conflictsOf({ protocol, hostIp, hostPort: p }).length) continue;
         nextEphemeral = p; // the caller marks it taken; later ephemeral picks start here
         return p;

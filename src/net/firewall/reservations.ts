@@ -15,6 +15,7 @@ function sameKey(a: HostPortKey, b: HostPortKey): boolean {
 }
 
 const slotOf = (k: HostPortKey) => `${k.protocol}/${k.hostPort}`;
+const keyText = (k: HostPortKey) => `${k.protocol}/${k.hostIp}/${k.hostPort}`;
 
 /** Reservations indexed by protocol and port: what can overlap a key is found without a scan. */
 class ReservationIndex {
@@ -32,10 +33,11 @@ class ReservationIndex {
   }
   remove(owner: string, keys?: HostPortKey[]): void {
     const slots = keys ? [...new Set(keys.map(slotOf))] : [...this.bySlot.keys()];
+    const gone = keys ? new Set(keys.map(keyText)) : undefined;
     for (const slot of slots) {
       const list = this.bySlot.get(slot);
       if (!list) continue;
-      const kept = list.filter((r) => r.owner !== owner || (keys !== undefined && !keys.some((k) => sameKey(k, r))));
+      const kept = list.filter((r) => r.owner !== owner || (gone !== undefined && !gone.has(keyText(r))));
       if (kept.length) this.bySlot.set(slot, kept);
       else this.bySlot.delete(slot);
     }
@@ -86,11 +88,17 @@ export class MemoryPortReservations implements PortReservations {
     checkOwner(owner);
     const held = this.byOwner.get(owner);
     if (!held) return;
-    const gone = keys ?? held;
-    this.index.remove(owner, gone);
-    const kept = keys ? held.filter((r) => !keys.some((k) => sameKey(k, r))) : [];
+    this.index.remove(owner, keys ?? held);
+    const gone = keys && new Set(keys.map(keyText));
+    const kept = gone ? held.filter((r) => !gone.has(keyText(r))) : [];
     if (kept.length) this.byOwner.set(owner, kept);
     else this.byOwner.delete(owner);
+  }
+
+  async holders(keys: HostPortKey[]): Promise<PortReservation[]> {
+    const out = new Set<PortReservation>();
+    for (const k of keys) for (const r of this.index.at(k)) if (keysOverlap(r, k)) out.add(r);
+    return [...out].map((r) => ({ ...r }));
   }
 
   /** One owner's reservations, without listing everyone's. */
@@ -195,6 +203,13 @@ export class FilePortReservations implements PortReservations {
 
   async listOwner(owner: string): Promise<PortReservation[]> {
     return this.read().filter((r) => r.owner === owner);
+  }
+
+  async holders(keys: HostPortKey[]): Promise<PortReservation[]> {
+    const index = new ReservationIndex(this.read());
+    const out = new Set<PortReservation>();
+    for (const k of keys) for (const r of index.at(k)) if (keysOverlap(r, k)) out.add(r);
+    return [...out];
   }
 
   async list(): Promise<PortReservation[]> {

@@ -75,6 +75,8 @@ export interface PortReservations {
   list(): Promise<PortReservation[]>;
   /** One owner's reservations (an indexed query in a real store). */
   listOwner(owner: string): Promise<PortReservation[]>;
+  /** The reservations that overlap any of the keys (an indexed query: by protocol and port). */
+  holders(keys: HostPortKey[]): Promise<PortReservation[]>;
 }
 
 /** What a host port conflicts with. */
