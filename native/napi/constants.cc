@@ -16,6 +16,9 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 
 #define NP_CONST(name) out[#name] = Value(name)
 
@@ -135,6 +138,15 @@ Object kernelConstants() {
   out["NF_CT_STATE_ESTABLISHED_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_ESTABLISHED));
   out["NF_CT_STATE_RELATED_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_RELATED));
   out["NF_CT_STATE_NEW_BIT"] = Value(NF_CT_STATE_BIT(IP_CT_NEW));
+  // ct status bits (`ct status dnat`).
+  NP_CONST(IPS_SRC_NAT);
+  NP_CONST(IPS_DST_NAT);
+  // sock_diag: listening and bound sockets (host-port conflicts).
+  NP_CONST(NETLINK_SOCK_DIAG);
+  NP_CONST(SOCK_DIAG_BY_FAMILY);
+  NP_CONST(TCP_LISTEN);
+  NP_CONST(TCP_CLOSE);
+  NP_CONST(TCP_ESTABLISHED);
   return out;
 }
 

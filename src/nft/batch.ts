@@ -69,7 +69,7 @@ export class NftBatch {
     return this;
   }
 
-  /** `nft add table FAMILY NAME { comment "netplumb" }` */
+  /** `nft add table FAMILY NAME { comment "netplumb" }` (`nft create table ...` with spec.exclusive) */
   addTable(spec: TableSpec): this {
     checkFamily(spec.family);
     checkName(spec.name, 'table name');
@@ -79,7 +79,7 @@ export class NftBatch {
       describe: `add table ${spec.family} ${spec.name}`,
       table: spec,
       createsTable: true,
-      plan: () => [{ op: 'nft.table.add', args: { family: spec.family, name: spec.name, userdata } }],
+      plan: () => [{ op: 'nft.table.add', args: { family: spec.family, name: spec.name, userdata, exclusive: spec.exclusive || undefined } }],
     });
   }
 

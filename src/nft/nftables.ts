@@ -173,6 +173,7 @@ export class Nftables implements BatchTarget {
           value: e.verdict !== undefined ? (e.chain ? { [e.verdict as string]: e.chain } : e.verdict) : decode(e.data, data),
           intervalEnd: ((e.flags as string[]) ?? []).includes('interval-end'),
           timeout: e.timeout as number | undefined, expires: e.expires as number | undefined,
+          comment: commentOf(e.userdata as Buffer | undefined, UDATA.SET_ELEM_COMMENT),
         });
       }
     }

@@ -66,6 +66,10 @@ const CT_STATES: Record<string, number> = {
 };
 export type CtState = 'invalid' | 'established' | 'related' | 'new' | 'untracked';
 
+const CT_STATUS: Record<string, number> = { snat: K.IPS_SRC_NAT, dnat: K.IPS_DST_NAT };
+/** `ct status` bits a rule can test: the connection was source- or destination-NATed. */
+export type CtStatus = 'snat' | 'dnat';
+
 /** A value to match: one value, a prefix or range string, '@set', or an array (an anonymous set). */
 export type MatchValue = string | number | Array<string | number>;
 
@@ -164,6 +168,27 @@ export class RuleBuilder {
       bits |= CT_STATES[s];
     }
     return this.add((c) => c.ctState(bits, op));
+  }
+  /** `ct status dnat` (any of them set), or `ct status != dnat` (none set). */
+  ctStatus(bits: CtStatus[], op: '==' | '!=' = '=='): this {
+    if (!Array.isArray(bits) || bits.length === 0) throw new TypeError('ctStatus: at least one status bit');
+    let mask = 0;
+    for (const b of bits) {
+      if (!(b in CT_STATUS)) throw new RangeError(`ctStatus: unknown status ${JSON.stringify(b)} (one of ${Object.keys(CT_STATUS).join(', ')})`);
+      mask |= CT_STATUS[b];
+    }
+    if (op !== '==' && op !== '!=') throw new RangeError('ctStatus: op is == or !=');
+    return this.add((c) => c.ctStatus(mask, op));
+  }
+  /**
+   * A lookup of a (concatenated) key in a named set: `iifname . oifname @pairs`,
+   * or `!=` for not in it. `inSet(['iifname'], 'bridges')` is `iifname @bridges`.
+   */
+  inSet(key: SelectorName[], set: string, op: '==' | '!=' = '=='): this {
+    const sels = keySelectors(key, 'inSet');
+    checkSetName(set, 'inSet');
+    if (op !== '==' && op !== '!=') throw new RangeError('inSet: op is == or !=');
+    return this.add((c) => c.lookupSet(sels, set, op));
   }
   /** `fib daddr type local` */
   fibDaddrType(type: 'local', op: '==' | '!=' = '=='): this {
@@ -457,6 +482,18 @@ class Compiler {
     this.out.push({ expr: 'cmp', sreg: reg, op: op === '==' ? 'neq' : 'eq', data: Buffer.alloc(4) });
   }
 
+  ctStatus(mask: number, op: '==' | '!='): void {
+    const reg = this.regs.alloc(4);
+    this.out.push({ expr: 'ct', key: 'status', dreg: reg });
+    this.out.push({ expr: 'bitwise', sreg: reg, dreg: reg, len: 4, mask: hostU32(mask), xor: Buffer.alloc(4) });
+    this.out.push({ expr: 'cmp', sreg: reg, op: op === '==' ? 'neq' : 'eq', data: Buffer.alloc(4) });
+  }
+
+  lookupSet(sels: Selector[], set: string, op: '==' | '!='): void {
+    const reg = this.loadKey(sels);
+    this.out.push({ expr: 'lookup', sreg: reg, set, setId: this.ctx.setId(set), invert: op === '!=' ? true : undefined });
+  }
+
   fibDaddrLocal(op: '==' | '!='): void {
     const reg = this.regs.alloc(4);
     this.out.push({ expr: 'fib', flags: ['daddr'], result: 'type', dreg: reg });
@@ -527,6 +564,8 @@ class Compiler {
 
   natMap(key: Selector[], map: string, to: KeyType): void {
     const family = to.fields[0].name === 'ipv6_addr' ? 'ip6' : 'ip';
+    // In an inet table, `dnat ip to` applies to IPv4 only: nft adds `meta nfproto ipv4` first.
+    if (this.ctx.family === 'inet') this.need(family === 'ip' ? 'ipv4' : 'ipv6');
     const reg = this.loadKey(key);
     this.out.push({ expr: 'lookup', sreg: reg, dreg: reg, set: map, setId: this.ctx.setId(map) });
     const regs: Record<string, number> = { regAddrMin: reg };

@@ -3,6 +3,27 @@
 import { K } from '../../bindings';
 import { KeyType, type DataTypeName } from './datatypes';
 import { u32Record, record, stringRecord, UDATA, TYPEOF_CONCAT, TYPEOF_VERDICT } from './userdata';
+
+/** An element's comment as userdata; one record of at most 128 bytes, as nft allows. */
+function commentUserdata(e: ElementSpec, what: string): Buffer | undefined {
+  if (e.comment === undefined) return undefined;
+  if (typeof e.comment !== 'string' || Buffer.byteLength(e.comment) > 128 || e.comment.includes('\0')) throw new RangeError(`${what}.comment: a string of at most 128 bytes without NUL`);
+  return stringRecord(UDATA.SET_ELEM_COMMENT, e.comment);
+}
+
+/** Elements share their userdata buffer when they share a comment (thousands of one owner's ports). */
+function userdataCache(): (e: ElementSpec, what: string) => Buffer | undefined {
+  let last: string | undefined;
+  let buf: Buffer | undefined;
+  return (e, what) => {
+    if (e.comment === undefined) return undefined;
+    if (e.comment !== last || !buf) {
+      buf = commentUserdata(e, what);
+      last = e.comment;
+    }
+    return buf;
+  };
+}
 import { intervalElements, parseRange } from './values';
 import { verdictData } from './rule';
 import type { ElementSpec, Verdict } from './types';
@@ -23,6 +44,8 @@ export interface NativeElement {
   chain?: string;
   flags?: string[];
   timeout?: number;
+  /** The element's userdata (its comment record). */
+  userdata?: Buffer;
 }
 
 export function shapeOf(type: DataTypeName | DataTypeName[], map: DataTypeName | DataTypeName[] | 'verdict' | undefined, interval: boolean, what: string): SetShape {
@@ -99,6 +122,7 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
   elements.forEach((e, i) => {
     if (!e || typeof e !== 'object' || !('key' in e)) throw new TypeError(`${at(i)}: expected {key, value?}`);
   });
+  const userdataOf = userdataCache();
   if (!shape.interval) {
     return elements.map((e, i) => {
       const out: NativeElement = { key: shape.key.encode(e.key, `${at(i)}.key`) };
@@ -108,6 +132,8 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
       else Object.assign(out, dataOf(shape, e, at(i)));
       const timeout = checkTimeout(e, at(i));
       if (timeout !== undefined) out.timeout = timeout;
+      const userdata = userdataOf(e, at(i));
+      if (userdata) out.userdata = userdata;
       return out;
     });
   }
@@ -121,15 +147,21 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
       return {
         key: Buffer.concat(ranges.map((r) => pad(r.start))),
         keyEnd: Buffer.concat(ranges.map((r) => pad(r.end))),
-        ...(adding ? dataOf(shape, e, at(i)) : {}),
+        ...(adding ? { ...dataOf(shape, e, at(i)), userdata: userdataOf(e, at(i)) } : {}),
       };
     });
   }
   const type = shape.key.fields[0];
   const ranges = elements.map((e, i) => parseRange(type, e.key, `${at(i)}.key`));
-  return intervalElements(shape.key, ranges, what).map((ie) => {
+  // The end element at 0 that closes the gap below the lowest range is the
+  // set's, not the range's: nft never deletes it (other ranges may rely on it),
+  // so deleting a range sends only its own start and end.
+  const planned = intervalElements(shape.key, ranges, what).filter((ie, i) => adding || !(i === 0 && ie.intervalEnd));
+  return planned.map((ie) => {
     if (ie.intervalEnd) return { key: ie.key, flags: ['interval-end'] };
-    return { key: ie.key, ...(adding ? dataOf(shape, elements[ie.index], at(ie.index)) : {}), timeout: adding ? checkTimeout(elements[ie.index], at(ie.index)) : undefined };
+    if (!adding) return { key: ie.key };
+    const e = elements[ie.index];
+    return { key: ie.key, ...dataOf(shape, e, at(ie.index)), timeout: checkTimeout(e, at(ie.index)), userdata: userdataOf(e, at(ie.index)) };
   });
 }
 
@@ -140,7 +172,7 @@ export function chunkElements(elements: NativeElement[]): NativeElement[][] {
   let current: NativeElement[] = [];
   let bytes = 0;
   for (const e of elements) {
-    const size = 8 + 12 + 8 + e.key.length + (e.keyEnd ? 8 + e.keyEnd.length : 0) + (e.data ? 12 + e.data.length : 0) + (e.verdict ? 24 + (e.chain?.length ?? 0) : 0) + 16;
+    const size = 8 + 12 + 8 + e.key.length + (e.keyEnd ? 8 + e.keyEnd.length : 0) + (e.data ? 12 + e.data.length : 0) + (e.verdict ? 24 + (e.chain?.length ?? 0) : 0) + (e.userdata ? 8 + e.userdata.length : 0) + 16;
     if (current.length && bytes + size > LIMIT) {
       chunks.push(current);
       current = [];
@@ -155,15 +187,19 @@ export function chunkElements(elements: NativeElement[]): NativeElement[][] {
 
 /**
  * The addon's arguments for one chunk: the packed form (all keys in one
- * buffer, all data in another) when every element is a plain key or key and
- * value, which is what keeps thousands of port mappings cheap; else a list.
+ * buffer, all data in another, one userdata for all) when every element is a
+ * plain key or key and value with the same comment, which is what keeps
+ * thousands of one owner's port mappings cheap; else a list.
  */
 export function elementArgs(chunk: NativeElement[]): Record<string, unknown> {
   const keyLen = chunk[0].key.length;
   const dataLen = chunk[0].data?.length ?? 0;
-  const plain = chunk.every((e) => e.key.length === keyLen && (e.data?.length ?? 0) === dataLen && !e.keyEnd && !e.verdict && !e.flags && e.timeout === undefined);
+  const userdata = chunk[0].userdata;
+  const plain = chunk.every((e) => e.key.length === keyLen && (e.data?.length ?? 0) === dataLen && !e.keyEnd && !e.verdict && !e.flags && e.timeout === undefined
+    && (e.userdata === userdata || (e.userdata !== undefined && userdata !== undefined && e.userdata.equals(userdata))));
   if (!plain) return { elements: chunk };
   const args: Record<string, unknown> = { keys: Buffer.concat(chunk.map((e) => e.key)), keyLen };
   if (dataLen) Object.assign(args, { data: Buffer.concat(chunk.map((e) => e.data!)), dataLen });
+  if (userdata) args.userdata = userdata;
   return args;
 }

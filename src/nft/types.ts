@@ -23,6 +23,8 @@ export interface TableRef {
 export interface TableSpec extends TableRef {
   /** Who in netplumb owns it; recorded in the table's comment ("netplumb" or "netplumb:OWNER"). */
   owner?: string;
+  /** `nft create table`: fail with EEXIST when it already exists (so two creators cannot both fill it). */
+  exclusive?: boolean;
 }
 
 export interface ChainSpec {
@@ -70,6 +72,8 @@ export interface ElementSpec {
   value?: unknown;
   /** Milliseconds, in sets with the timeout flag. */
   timeout?: number;
+  /** `comment "..."` of the element (its userdata, as nft writes it): netplumb records the owner here. */
+  comment?: string;
 }
 
 export interface Table {
@@ -129,4 +133,5 @@ export interface Element {
   intervalEnd: boolean;
   timeout?: number;
   expires?: number;
+  comment?: string;
 }

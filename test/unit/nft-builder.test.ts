@@ -4,7 +4,7 @@ import { K } from '../../bindings';
 import { Registers } from '../../src/nft/registers';
 import { rule } from '../../src/nft/rule';
 import { KeyType } from '../../src/nft/datatypes';
-import { encodeElements } from '../../src/nft/sets';
+import { elementArgs, encodeElements } from '../../src/nft/sets';
 import { recordingBatch } from '../helpers/nft';
 
 const ctx = { family: 'ip' as const, newSetId: () => 1, setId: () => undefined };
@@ -68,6 +68,38 @@ describe('nf_tables rule builder', () => {
     assert.throws(() => encodeElements(shape, [{ key: '10.0.0.0/8' }, { key: '10.2.0.0/16' }], 'x'), /overlap/);
     const top = encodeElements(shape, [{ key: '255.255.255.0/24' }], 'x');
     assert.equal(top.filter((e) => e.flags).length, 1, 'no end element past the largest address');
+  });
+
+  it('deleting a range sends its own start and end only, never the set\'s end element at zero (as nft)', () => {
+    const shape = { key: KeyType.of('ipv4_addr', 't'), interval: true };
+    const els = encodeElements(shape, [{ key: '10.0.0.0/24' }], 'x', false);
+    assert.deepEqual(els.map((e) => [[...e.key].join('.'), e.flags ?? []]), [['10.0.0.0', []], ['10.0.1.0', ['interval-end']]]);
+  });
+
+  it('element comments become userdata; one owner\'s elements keep the packed form with one userdata', () => {
+    const shape = { key: KeyType.of(['inet_proto', 'inet_service'], 't'), map: KeyType.of(['ipv4_addr', 'inet_service'], 't'), interval: false };
+    const els = encodeElements(shape, [1, 2].map((p) => ({ key: ['tcp', p], value: ['10.0.0.2', 80], comment: 'ep:a' })), 'x');
+    const args = elementArgs(els);
+    assert.deepEqual(args.userdata, Buffer.from([0, 5, ...Buffer.from('ep:a\0')]));
+    assert.equal((args.keys as Buffer).length, 16);
+    const mixed = elementArgs(encodeElements(shape, [{ key: ['tcp', 1], value: ['10.0.0.2', 80], comment: 'ep:a' }, { key: ['tcp', 2], value: ['10.0.0.2', 80], comment: 'ep:b' }], 'x'));
+    assert.ok(Array.isArray(mixed.elements), 'different owners: one element object each');
+    assert.throws(() => encodeElements(shape, [{ key: ['tcp', 1], value: ['10.0.0.2', 80], comment: 'x'.repeat(129) }], 'x'), /comment/);
+  });
+
+  it('ct status, concatenated set lookups and the IPv4 dependency of a DNAT map in an inet table', () => {
+    const ctx = { family: 'inet' as const, newSetId: () => 1, setId: () => undefined };
+    const st = rule().ctStatus(['dnat'], '!=').drop().compile(ctx).expressions;
+    assert.deepEqual(st.slice(0, 3).map((e) => e.expr), ['ct', 'bitwise', 'cmp']);
+    assert.equal(st[0].key, 'status');
+    assert.equal(st[2].op, 'eq', '!= dnat: the masked bits equal zero');
+    const pair = rule().inSet(['iifname', 'oifname'], 'pairs').accept().compile(ctx).expressions;
+    assert.deepEqual(pair.slice(0, 3).map((e) => [e.expr, e.key ?? e.set]), [['meta', 'iifname'], ['meta', 'oifname'], ['lookup', 'pairs']]);
+    assert.equal(pair[1].dreg, Registers.offset(pair[0].dreg as number, 16), 'the second field follows the first 16-byte ifname');
+    const dnat = rule().dnatMap({ key: ['meta l4proto', 'th dport'], map: 'm' }).compile(ctx).expressions;
+    assert.deepEqual(dnat.slice(0, 2).map((e) => [e.expr, e.key]), [['meta', 'nfproto'], ['cmp', undefined]]);
+    assert.throws(() => rule().ctStatus(['bogus' as 'dnat']), /unknown status/);
+    assert.throws(() => rule().inSet([], 's'), /at least one selector/);
   });
 
   it('splits 10,000 elements over several messages of one transaction, in the packed form', async () => {
