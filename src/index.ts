@@ -38,3 +38,7 @@ export type { NetplumbEvent, NewEvent } from './net/events';
 export { renderGraph } from './net/graph';
 export type { Topology } from './net/graph';
 export type { InspectNetworkInput, InspectContainerInput } from './net/inspect';
+export { statsTargets, NetplumbStats, watchNetplumbEvents, parseEventFilters, eventMatches, inspectNetworkAsDocker, inspectContainerAsDocker, buildTopology } from './net/observe';
+export type { StatsTargetsOptions, NetplumbStatsOptions, EventFilters, NetplumbEventsOptions, NetplumbContainerInspect } from './net/observe';
+export type { DockerNetworkInspect, DockerContainerInspect } from './net/inspect';
+export type { RuntimeOptions } from './net/runtime';
