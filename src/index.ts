@@ -40,3 +40,7 @@ export type { Topology } from './net/graph';
 export type { InspectNetworkInput, InspectContainerInput } from './net/inspect';
 export { NftablesFirewall, FirewallError, parsePortSpec, parsePortSpecs, PortSpecError, MemoryPortReservations, FilePortReservations, PortConflictError, PortExhaustedError, listListeningSockets } from './net/firewall';
 export type { Firewall, FirewallOptions, PublishRequest, PortSpec, FirewallNetwork, PortMapping as FirewallPortMapping, PublishedPort, HostPortKey, PortReservation, PortReservations, PortConflict, CoexistenceProblem, ReconcileResult, InstalledNetwork, ListeningSocket, Protocol } from './net/firewall';
+export { statsTargets, NetplumbStats, watchNetplumbEvents, parseEventFilters, eventMatches, inspectNetworkAsDocker, inspectContainerAsDocker, buildTopology } from './net/observe';
+export type { StatsTargetsOptions, NetplumbStatsOptions, EventFilters, NetplumbEventsOptions, NetplumbContainerInspect } from './net/observe';
+export type { DockerNetworkInspect, DockerContainerInspect } from './net/inspect';
+export type { RuntimeOptions } from './net/runtime';

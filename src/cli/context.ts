@@ -3,6 +3,7 @@
 import { readFileSync } from 'fs';
 import { Runtime } from '../net/runtime';
 import { collectGarbage } from '../net/gc';
+import { NetplumbError } from '../net/errors';
 
 export class UsageError extends Error {}
 
@@ -22,7 +23,7 @@ export function checkPrivileges(): void {
 /** Runs a command body with a runtime; `mutating` runs the quick reconcile first. */
 export async function withRuntime<T>(body: (rt: Runtime) => Promise<T>, mutating = false): Promise<T> {
   checkPrivileges();
-  const rt = Runtime.open();
+  const rt = Runtime.open({ warn: (message) => process.stderr.write(`netplumb: warning: ${message}\n`) });
   try {
     if (mutating) {
       try {
@@ -71,6 +72,26 @@ export async function eachName(names: string[], action: (name: string) => Promis
       process.exitCode = 1;
     }
   }
+}
+
+/**
+ * `inspect NAME...` as docker prints it: one JSON array of what was found;
+ * each name not found is one error line on stderr and exit status 1.
+ */
+export async function printInspected<T>(names: string[], inspect: (name: string) => Promise<T>): Promise<void> {
+  const found: T[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      found.push(await inspect(name));
+    } catch (err) {
+      if (!(err instanceof NetplumbError && err.code === 'ENOENT')) throw err;
+      errors.push(err.message);
+    }
+  }
+  process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
+  for (const e of errors) process.stderr.write(`netplumb: ${e}\n`);
+  if (errors.length) process.exitCode = 1;
 }
 
 /** The command after a sandbox name: commander keeps the `--` that separates it when options pass through. */

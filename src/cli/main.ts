@@ -11,6 +11,9 @@ import { registerExec } from './exec';
 import { registerSandboxCommands } from './sandboxes';
 import { registerGc } from './gc';
 import { registerDemo } from './demo';
+import { registerStats } from './stats';
+import { registerEvents } from './events';
+import { registerGraph } from './graph';
 
 function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +31,9 @@ function buildProgram(): Command {
   registerExec(program);
   registerSandboxCommands(program);
   registerGc(program);
+  registerStats(program);
+  registerEvents(program);
+  registerGraph(program);
   registerDemo(program);
   return program;
 }

@@ -1,9 +1,10 @@
 // `netplumb network create | ls | inspect | rm | prune | connect | disconnect`
 import type { Command } from 'commander';
-import { createNetwork, inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from '../net/network';
+import { createNetwork, listNetworks, pruneNetworks, removeNetwork } from '../net/network';
+import { inspectNetworkAsDocker } from '../net/observe/inspect';
 import { connectNetwork, disconnectNetwork } from '../net/connect';
-import { collect, eachName, keyValues, parseMtu, withRuntime } from './context';
-import { printBlock, printJson, printTable, shortId } from './output';
+import { collect, eachName, keyValues, parseMtu, printInspected, withRuntime } from './context';
+import { printJson, printTable, shortId } from './output';
 
 export function registerNetwork(program: Command): void {
   const network = program.command('network').description('manage networks');
@@ -44,19 +45,10 @@ export function registerNetwork(program: Command): void {
     });
 
   network.command('inspect')
-    .description('show networks in detail')
+    .description('show networks in detail, as JSON in the shape of docker network inspect')
     .argument('<name...>')
-    .option('--json', 'print JSON')
-    .action(async (names: string[], o: { json?: boolean }) => {
-      await withRuntime(async (rt) => {
-        const found = [];
-        for (const name of names) found.push(await inspectNetwork(rt, name));
-        if (o.json) return printJson(found);
-        for (const n of found) {
-          const { sandboxes, owner: _o, ...rest } = n;
-          printBlock({ ...rest, sandboxes: sandboxes.map((s) => ({ name: s.name, id: shortId(s.id), interface: s.ifname, hostInterface: s.hostIfname, address: `${s.address}/${s.prefixlen}`, mac: s.mac, aliases: s.aliases })) });
-        }
-      });
+    .action(async (names: string[]) => {
+      await withRuntime((rt) => printInspected(names, (name) => inspectNetworkAsDocker(rt, name)));
     });
 
   network.command('rm').alias('remove')

@@ -14,6 +14,7 @@ import { commandArgs, withRuntime } from './context';
 import { runDetached, runForeground, exitStatus } from './process';
 import { spawnInSandbox } from '../net/processes';
 import { recordProcess } from '../net/sandbox';
+import { recordContainerStart, recordContainerStop } from '../net/record';
 import { openSync, closeSync } from 'fs';
 
 export function registerRun(program: Command): void {
@@ -32,14 +33,14 @@ export function registerRun(program: Command): void {
             const supervisor = spawn(process.execPath, [path.join(__dirname, 'main.js'), '_supervise', sb.id, '--', ...argv], { detached: true, stdio: 'ignore' });
             supervisor.unref();
           } else {
-            await runDetached(rt, sb, argv);
+            await runDetached(rt, sb, argv, true);
           }
           process.stdout.write(`${sb.id}\n`);
           return;
         }
         let status: number;
         try {
-          status = await runForeground(sb, argv);
+          status = await runForeground(sb, argv, rt);
         } finally {
           if (f.rm) await removeSandbox(rt, sb.id, { force: true });
         }
@@ -59,8 +60,13 @@ export function registerRun(program: Command): void {
         const out = openSync(logFile(sb.name), 'a');
         const child = spawnInSandbox(sb, argv, { stdio: ['ignore', out, out] });
         closeSync(out);
-        if (child.pid) await recordProcess(rt, sb.id, child.pid, processStart(child.pid) ?? '');
-        await exitStatus(child).catch(() => 1);
+        const status = exitStatus(child).catch(() => 1);
+        if (child.pid) {
+          await recordProcess(rt, sb.id, child.pid, processStart(child.pid) ?? '');
+          await recordContainerStart(rt, sb);
+        }
+        const code = await status;
+        if (child.pid) await recordContainerStop(rt, sb, code);
         await removeSandbox(rt, sb.id, { force: true });
       });
     });

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { describeSandbox, listSandboxes, removeSandboxes, type SandboxDetails } from '../net/sandbox';
 import { formatPort } from '../net/ports';
-import { withRuntime } from './context';
-import { ago, printBlock, printJson, printTable, shortId } from './output';
+import { printInspected, withRuntime } from './context';
+import { inspectContainerAsDocker } from '../net/observe/inspect';
+import { ago, printJson, printTable, shortId } from './output';
 
 function modeText(d: SandboxDetails): string {
   if (d.mode.kind === 'container') return `container:${d.joins ?? '?'}`;
@@ -29,22 +30,10 @@ export function registerSandboxCommands(program: Command): void {
     });
 
   program.command('inspect')
-    .description('show sandboxes in detail')
+    .description('show sandboxes in detail, as JSON in the shape of docker inspect')
     .argument('<name...>')
-    .option('--json', 'print JSON')
-    .action(async (names: string[], o: { json?: boolean }) => {
-      await withRuntime(async (rt) => {
-        const found = [];
-        for (const name of names) found.push(await describeSandbox(rt, name));
-        if (o.json) return printJson(found);
-        for (const d of found) {
-          printBlock({
-            name: d.name, id: d.id, hostname: d.hostname, mode: modeText(d), created: d.created, status: d.status, pids: d.pids,
-            endpoints: d.endpoints.map((e) => ({ network: e.network, interface: e.ifname, hostInterface: e.hostIfname, address: `${e.address}/${e.prefixlen}`, mac: e.mac, gateway: e.defaultGateway, aliases: e.aliases })),
-            ports: d.ports.map(formatPort), dns: d.dns, extraHosts: d.extraHosts.map((h) => `${h.host}:${h.ip}`), links: d.links.map((l) => `${l.name}:${l.alias}`), paths: d.paths,
-          });
-        }
-      });
+    .action(async (names: string[]) => {
+      await withRuntime((rt) => printInspected(names, (name) => inspectContainerAsDocker(rt, name)));
     });
 
   program.command('rm')

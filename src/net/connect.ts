@@ -9,6 +9,7 @@ import { resolveNetwork } from './network';
 import { faultPoint, withRollback } from './rollback';
 import { makeEndpoints, refreshPeers } from './sandbox';
 import type { Runtime } from './runtime';
+import { attachment, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
 
 export interface ConnectOptions {
@@ -40,13 +41,15 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
     }
     return { sb, ep, defaultRoute };
   });
-  return withRollback(async (undo) => {
+  const made = await withRollback(async (undo) => {
     undo.record(`record of endpoint ${ep.id.slice(0, 12)}`, () => rt.store.update((tx) => tx.deleteEndpoint(ep.id)));
     await makeEndpoints(rt, sb, [{ net, ep, defaultRoute }], false, undo);
     faultPoint('after-connect');
     await refreshPeers(rt, [...new Set([net.id, ...(await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).map((e) => e.networkId)))])], sb);
     return ep;
   });
+  await recordEvents(rt, [attachment('network.connect', net, sb, made)]);
+  return made;
 }
 
 /** `docker network disconnect NETWORK SANDBOX` */
@@ -80,6 +83,8 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
   } finally {
     inSandbox.close();
   }
+  // Disconnected now (the hosts files of peers follow).
+  await recordEvents(rt, [attachment('network.disconnect', net, sb, ep)]);
   await refreshPeers(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
 }
 

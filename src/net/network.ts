@@ -7,6 +7,7 @@ import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from '
 import { withRollback, faultPoint } from './rollback';
 import { firewallDriver } from './firewall/driver';
 import { currentOwner, ownerAlive, type Runtime } from './runtime';
+import { networkCreated, networkRemoved, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord } from './state/store';
 import type { Netlink } from '../netlink/handle';
 
@@ -80,7 +81,7 @@ export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isD
     return record;
   });
 
-  return withRollback(async (undo) => {
+  const made = await withRollback(async (undo) => {
     undo.record(`record of network ${net.name}`, () => rt.store.update((tx) => tx.deleteNetwork(net.id)));
     await driver.create(net, host, undo);
     const fw = firewallDriver();
@@ -91,6 +92,8 @@ export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isD
     await rt.store.update((tx) => tx.putNetwork(net));
     return net;
   });
+  await recordEvents(rt, [networkCreated(made)]);
+  return made;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +154,7 @@ export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkR
     if (tx.listEndpoints({ networkId: net.id }).length) throw new NetplumbError(`network ${net.name} gained an endpoint while being removed`, 'EBUSY');
     tx.deleteNetwork(net.id);
   });
+  await recordEvents(rt, [networkRemoved(net)]);
   return net;
 }
 
@@ -181,5 +185,10 @@ export async function removeDefaultNetworkIfUnused(rt: Runtime, net: NetworkReco
   const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).length);
   if (users) return;
   await deleteNetworkObjects(rt, net);
-  await rt.store.update((tx) => { if (tx.listEndpoints({ networkId: net.id }).length === 0) tx.deleteNetwork(net.id); });
+  const removed = await rt.store.update((tx) => {
+    if (tx.listEndpoints({ networkId: net.id }).length) return false;
+    tx.deleteNetwork(net.id);
+    return true;
+  });
+  if (removed) await recordEvents(rt, [networkRemoved(net)]);
 }

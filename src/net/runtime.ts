@@ -1,19 +1,36 @@
-// What a netplumb operation runs with: the state store and a netlink handle
-// on the host namespace (the one netplumb itself runs in), opened on first use.
+// What a netplumb operation runs with: the state store, the event log, and a
+// netlink handle on the host namespace (the one netplumb itself runs in),
+// opened on first use.
 import * as fs from 'fs';
 import { Netlink } from '../netlink/handle';
+import { EventLog } from './events/log';
 import { SqliteStore } from './state/sqlite';
 import type { Owner, StateStore } from './state/store';
 import { stateDir } from './paths';
 
+export interface RuntimeOptions {
+  /** Where actions are recorded (default: events.jsonl in the state folder). */
+  events?: EventLog;
+  /**
+   * Told of problems that do not undo an action that succeeded (the event
+   * log could not be written). Default: process.emitWarning.
+   */
+  warn?: (message: string) => void;
+}
+
 export class Runtime {
   private hostHandle?: Promise<Netlink>;
+  readonly events: EventLog;
+  warn: (message: string) => void;
 
-  constructor(readonly store: StateStore) {}
+  constructor(readonly store: StateStore, options: RuntimeOptions = {}) {
+    this.events = options.events ?? new EventLog(stateDir());
+    this.warn = options.warn ?? ((message) => process.emitWarning(message, 'NetplumbWarning'));
+  }
 
-  /** Opens the default store (SQLite under NETPLUMB_STATE_DIR or /var/lib/netplumb). */
-  static open(): Runtime {
-    return new Runtime(new SqliteStore(stateDir()));
+  /** Opens the default store (SQLite under NETPLUMB_STATE_DIR or /var/lib/netplumb) and its event log. */
+  static open(options: RuntimeOptions = {}): Runtime {
+    return new Runtime(new SqliteStore(stateDir()), options);
   }
 
   /** The host namespace's handle. */

@@ -25,6 +25,8 @@ import { parsePortSpec } from './ports';
 import { killProcesses, sandboxProcesses } from './processes';
 import { faultPoint, teardownAll, withRollback, type UndoLog } from './rollback';
 import { currentOwner, type Runtime } from './runtime';
+import { attachment, eventContainer, portEvents, recordEvents } from './record';
+import type { NewEvent } from './events/types';
 import type { EndpointRecord, NetworkMode, NetworkRecord, PortMapping, SandboxRecord } from './state/store';
 
 const execFileAsync = promisify(execFile);
@@ -263,7 +265,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
   });
   const { sb, endpoints } = created;
 
-  return withRollback(async (undo) => {
+  const ready = await withRollback(async (undo) => {
     for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
     undo.record(`record of sandbox ${name}`, () => rt.store.update((tx) => {
       for (const ep of tx.listEndpoints({ sandboxId: id })) tx.deleteEndpoint(ep.id);
@@ -314,6 +316,14 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     await refreshPeers(rt, endpoints.map((e) => e.net.id), sb);
     return sb;
   });
+  const publishedOn = endpoints.find((e) => e.defaultRoute) ?? endpoints[0];
+  await recordEvents(rt, [
+    { kind: 'container.create', container: eventContainer(ready) },
+    ...endpoints.map((e) => attachment('network.connect', e.net, ready, e.ep)),
+    // Issue 5's firewall driver fills in the host ports; each published mapping is announced here.
+    ...portEvents('port.publish', ready, publishedOn?.net, ready.ports),
+  ]);
+  return ready;
 }
 
 /** The helper makes the UTS and mount namespaces and binds them under /run/netplumb/ns. */
@@ -385,7 +395,10 @@ export async function removeSandboxes(rt: Runtime, names: string[], options: Rem
  * files, then its records; and updates the hosts files of former peers.
  */
 export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: number[], deferredLinks?: string[]): Promise<void> {
-  const endpoints = await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }));
+  const { endpoints, networks } = await rt.store.read((tx) => {
+    const endpoints = tx.listEndpoints({ sandboxId: sb.id });
+    return { endpoints, networks: new Map(endpoints.map((e) => [e.id, tx.getNetwork(e.networkId)])) };
+  });
   const host = await rt.host();
   const fw = firewallDriver();
   const tasks: Array<[string, () => Promise<void>]> = [];
@@ -415,6 +428,20 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
   })]);
   tasks.push(['update the hosts files of peers', () => refreshPeers(rt, endpoints.map((e) => e.networkId), sb)]);
   await teardownAll(`cannot remove sandbox ${sb.name} completely`, tasks);
+  // A sandbox left half-made was never announced, so its removal is not either.
+  if (sb.status !== 'ready') return;
+  const events: NewEvent[] = [];
+  if (pids.length) events.push({ kind: 'container.stop', container: eventContainer(sb) });
+  if (fw && sb.ports.length) {
+    const carrier = endpoints.find((e) => e.defaultGateway) ?? endpoints[0];
+    events.push(...portEvents('port.unpublish', sb, carrier && networks.get(carrier.id), sb.ports));
+  }
+  for (const ep of endpoints) {
+    const net = networks.get(ep.id);
+    if (net) events.push(attachment('network.disconnect', net, sb, ep));
+  }
+  events.push({ kind: 'container.remove', container: eventContainer(sb) });
+  await recordEvents(rt, events);
 }
 
 /** Records a process started detached in a sandbox (for ps and rm in host mode). */

@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { requireSandbox } from '../helpers/sandbox';
-import { netnsList, np, npOk, sh, snapshot } from '../helpers/cli';
+import { netnsList, networkRecord, np, npOk, sh, snapshot } from '../helpers/cli';
 
 /** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */
 function refused(args: string[], message: RegExp, status = 1, env: NodeJS.ProcessEnv = {}): void {
@@ -121,7 +121,7 @@ describe('e2e: gc repairs a crash', function () {
   it('removes tagged links and sandbox namespaces that have no record', () => {
     npOk('network', 'create', '--subnet', '10.69.0.0/24', 'orphaned');
     npOk('create', '--name', 'lost', '--net', 'orphaned');
-    const [net] = JSON.parse(npOk('network', 'inspect', '--json', 'orphaned'));
+    const net = networkRecord('orphaned');
     const before = snapshot();
     // Lose the records, as if the state folder had been wiped.
     const stateDir = process.env.NETPLUMB_STATE_DIR!;

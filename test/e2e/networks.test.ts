@@ -2,7 +2,7 @@
 // addresses, MTU from the uplink, subnets from the pools skipping host routes.
 import * as assert from 'assert';
 import { requireSandbox } from '../helpers/sandbox';
-import { ipj, np, npOk, sh } from '../helpers/cli';
+import { ipj, networkRecord, np, npOk, sh } from '../helpers/cli';
 
 interface IpLink { ifname: string; mtu: number; operstate: string; linkinfo?: { info_kind?: string }; ifalias?: string }
 interface IpAddr { ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
@@ -50,7 +50,7 @@ describe('e2e: networks', function () {
   });
 
   it('takes the MTU of the uplink (the default route\'s interface), not 1500', () => {
-    const [net] = JSON.parse(npOk('network', 'inspect', '--json', 'web'));
+    const net = networkRecord('web');
     assert.strictEqual(net.mtu, 1400);
     assert.strictEqual(ipj<IpLink[]>('link', 'show', net.device)[0].mtu, 1400);
   });
@@ -69,7 +69,7 @@ describe('e2e: networks', function () {
       const existing = (JSON.parse(npOk('network', 'ls', '--json')) as Array<{ subnet: string }>).map((n) => n.subnet);
       npOk('network', 'create', 'auto1');
       npOk('network', 'create', 'auto2');
-      const [a, b] = JSON.parse(npOk('network', 'inspect', '--json', 'auto1', 'auto2')) as Array<{ subnet: string; device: string; gateway: string }>;
+      const [a, b] = [networkRecord('auto1'), networkRecord('auto2')];
       for (const n of [a, b]) {
         assert.match(n.subnet, /^192\.168\.\d+\.0\/20$/);
         for (const other of existing) assert.ok(!overlaps(n.subnet, other), `${n.subnet} overlaps ${other}`);
@@ -106,7 +106,7 @@ describe('e2e: networks', function () {
     assert.strictEqual(busy.status, 1);
     assert.match(busy.stderr, /^netplumb: network web has active endpoints \(sandboxes user-of-web\)/);
     npOk('rm', 'user-of-web');
-    const [net] = JSON.parse(npOk('network', 'inspect', '--json', 'web'));
+    const net = networkRecord('web');
     assert.strictEqual(npOk('network', 'rm', 'web').trim(), 'web');
     assert.notStrictEqual(sh('ip', 'link', 'show', net.device).status, 0, 'the bridge is still there');
     assert.strictEqual(np(['network', 'inspect', 'web']).status, 1);

@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { requireSandbox } from '../helpers/sandbox';
-import { ipj, netnsList, np, npOk, sh, TCP_CLIENT, TCP_SERVER } from '../helpers/cli';
+import { ipj, netnsList, networkRecord, np, npOk, sandboxRecord, sh, TCP_CLIENT, TCP_SERVER } from '../helpers/cli';
 
 interface IpAddr { ifname: string; address?: string; link_index?: number; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
 interface IpRoute { dst: string; gateway?: string; dev?: string }
@@ -39,7 +39,7 @@ describe('e2e: sandboxes', function () {
 
   it('bridge mode (default): np0 made on first use, eth0 with address, MAC and default route', () => {
     npOk('create', '--name', 'd1');
-    const [bridge] = JSON.parse(npOk('network', 'inspect', '--json', 'bridge'));
+    const bridge = networkRecord('bridge');
     assert.strictEqual(bridge.device, 'np0');
     assert.strictEqual(ipj<Array<{ ifname: string }>>('link', 'show', 'np0').length, 1);
     const [eth0] = ipj<IpAddr[]>('-n', 'd1', 'addr', 'show', 'dev', 'eth0');
@@ -49,8 +49,8 @@ describe('e2e: sandboxes', function () {
     assert.strictEqual(defaultRoute('d1')?.gateway, bridge.gateway);
     // lo is up inside, and the host end is a port of np0.
     assert.ok(ipj<Array<{ flags: string[] }>>('-n', 'd1', 'link', 'show', 'lo')[0].flags.includes('UP'));
-    const [d1] = JSON.parse(npOk('inspect', '--json', 'd1'));
-    assert.strictEqual(ipj<Array<{ master?: string }>>('link', 'show', d1.endpoints[0].hostIfname)[0].master, 'np0');
+    const d1 = sandboxRecord('d1');
+    assert.strictEqual(ipj<Array<{ master?: string }>>('link', 'show', d1.endpoints[0].hostIfname!)[0].master, 'np0');
     assert.ok(netnsList().includes('d1'));
   });
 
@@ -150,10 +150,10 @@ describe('e2e: sandboxes', function () {
   });
 
   it('rm -f removes every trace: processes, namespace, veth, files', () => {
-    const [d1] = JSON.parse(npOk('inspect', '--json', 'd1'));
+    const d1 = sandboxRecord('d1');
     npOk('rm', '-f', 'd1');
     assert.ok(!netnsList().includes('d1'));
-    assert.strictEqual(sh('ip', 'link', 'show', d1.endpoints[0].hostIfname).status, 1, 'the host end of the veth is left');
+    assert.strictEqual(sh('ip', 'link', 'show', d1.endpoints[0].hostIfname!).status, 1, 'the host end of the veth is left');
     // Gone, or a zombie that only waits for init to reap it.
     for (const pid of d1.pids) assert.ok(!fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), `process ${pid} still runs`);
     for (const f of ['/etc/netns/d1', '/run/netplumb/ns/d1.uts', '/run/netplumb/ns/d1.mnt', '/run/netplumb/sandboxes/d1']) assert.ok(!fs.existsSync(f), `${f} is left`);

@@ -32,6 +32,20 @@ export function ipj<T = Array<Record<string, unknown>>>(...args: string[]): T {
   return JSON.parse(r.stdout || '[]') as T;
 }
 
+/** netplumb's own record of a network (`network ls --json`), with its device, subnet, gateway and MTU. */
+export function networkRecord(name: string): { id: string; name: string; device: string; subnet: string; gateway: string; mtu: number } {
+  const found = (JSON.parse(npOk('network', 'ls', '--json')) as Array<{ id: string; name: string; device: string; subnet: string; gateway: string; mtu: number }>).find((n) => n.name === name);
+  if (!found) throw new Error(`network ${name} is not listed by netplumb network ls`);
+  return found;
+}
+
+/** netplumb's own record of a sandbox (`ps --json`), with its endpoints and pids. */
+export function sandboxRecord(name: string): { id: string; name: string; pids: number[]; endpoints: Array<{ network: string; ifname: string; hostIfname?: string; address: string }> } {
+  const found = (JSON.parse(npOk('ps', '--json')) as Array<{ id: string; name: string; pids: number[]; endpoints: Array<{ network: string; ifname: string; hostIfname?: string; address: string }> }>).find((s) => s.name === name);
+  if (!found) throw new Error(`sandbox ${name} is not listed by netplumb ps`);
+  return found;
+}
+
 export function netnsList(): string[] {
   return (ipj<Array<{ name: string }>>('netns', 'list')).map((n) => n.name).sort();
 }
@@ -45,7 +59,7 @@ export function snapshot(): string {
   const links = ipj<Array<{ ifname: string; linkinfo?: { info_kind?: string } }>>('-d', 'link', 'show').map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}`).sort();
   const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('addr', 'show').flatMap((l) => l.addr_info.map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
   const routes = ipj<Array<{ dst: string; dev?: string }>>('route', 'show').map((r) => `${r.dst}:${r.dev ?? ''}`).sort();
-  const networks = JSON.parse(npOk('network', 'inspect', '--json', ...JSON.parse(npOk('network', 'ls', '--json')).map((n: { name: string }) => n.name)) || '[]');
+  const networks = JSON.parse(npOk('network', 'ls', '--json'));
   const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);
   return JSON.stringify({
     links, addrs, routes, netns: netnsList(), etc: listDir('/etc/netns'), ns: listDir('/run/netplumb/ns'), markers: listDir('/run/netplumb/sandboxes'),
