@@ -6,7 +6,7 @@ import * as path from 'path';
 import { NetNs } from '../../src/netns';
 import { Netlink } from '../../src/netlink/handle';
 import { NetlinkError } from '../../src/errors';
-import { freshNetns, requireSandbox } from '../helpers/sandbox';
+import { freshNetns, ipJson, requireSandbox } from '../helpers/sandbox';
 import { kernelState } from '../helpers/kernel-state';
 
 type Env = Awaited<ReturnType<typeof freshNetns>>;
@@ -21,6 +21,11 @@ describe('bad inputs change nothing', function () {
     await env.nl.linkAdd({ name: 'v0', kind: 'veth', peer: { name: 'v1' } });
     await env.nl.addrAdd('br0', '10.8.0.1/24');
     await env.nl.linkSet('br0', { up: true });
+    // The kernel gives br0 its IPv6 link-local address (and local route) a
+    // moment after it goes up; snapshot after that, or a slow run (the
+    // sanitizer build) sees it appear during the test.
+    for (let i = 0; i < 100 && !ipJson(env.ns, '-6', 'addr', 'show', 'dev', 'br0', 'scope', 'link').some((l) => Array.isArray(l.addr_info) && l.addr_info.length > 0); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     snapshot = kernelState(env.ns);
   });
   afterEach(async () => {
