@@ -46,6 +46,8 @@ if (!fs.existsSync(addon)) {
 
 const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'netplumb-asan-'));
 const env = {
+  // The fuzz suite has its own sanitizers (clang's) and already runs in `npm test`.
+  NETPLUMB_FUZZ_SECONDS: '0',
   ...process.env,
   NETPLUMB_ADDON: addon,
   LD_PRELOAD: [libasan, process.env.LD_PRELOAD].filter(Boolean).join(' '),
