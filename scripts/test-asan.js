@@ -34,8 +34,9 @@ if (!path.isAbsolute(libasan) || !fs.existsSync(libasan)) {
 }
 
 if (build) {
-  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
-  run(process.execPath, [nodeGyp, 'configure']);  // picks up new source files
+  // Through npm, so that .npmrc applies (nodedir: the installed Node headers,
+  // nothing downloaded); configuring picks up new source files.
+  run('npm', ['exec', '--no', '--', 'node-gyp', 'configure']);
   run('make', ['-C', 'build', 'BUILDTYPE=Asan', `-j${os.availableParallelism?.() ?? os.cpus().length}`]);
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
 }

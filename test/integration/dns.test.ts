@@ -258,12 +258,16 @@ describe('DNS server (integration)', function () {
     const started = await Promise.all(Array.from({ length: 4 }, () => ensureDnsServer(opts())));
     const pid = started[0].pid;
     assert.ok(started.every((s) => s.pid === pid), `several servers answered: ${started.map((s) => s.pid).join(' ')}`);
+    // Only this test run's servers: other runs on the machine (outside this
+    // mount namespace) may have theirs, and /proc shows every process.
+    const ownMountNs = await fs.readlink('/proc/self/ns/mnt');
     const daemons = async () => {
       const pids: number[] = [];
       for (const p of await fs.readdir('/proc')) {
         if (!/^\d+$/.test(p)) continue;
         const cmd = await fs.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-        if (cmd.includes('dns/daemon.js')) pids.push(Number(p));
+        const mountNs = await fs.readlink(`/proc/${p}/ns/mnt`).catch(() => '');
+        if (cmd.includes('dns/daemon.js') && mountNs === ownMountNs) pids.push(Number(p));
       }
       return pids;
     };
