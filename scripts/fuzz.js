@@ -121,8 +121,9 @@ function fuzzOne(name, bin, seconds) {
   for (const d of [work, artifacts, path.dirname(logFile)]) fs.mkdirSync(d, { recursive: true });
   const corpus = path.join(corpusDir, name);
   fs.mkdirSync(corpus, { recursive: true });
+  const dict = path.join(fuzzDir, `${name}.dict`);
   const args = [`-max_total_time=${seconds}`, '-timeout=10', '-rss_limit_mb=2048', '-max_len=65536', '-print_final_stats=1',
-    `-artifact_prefix=${artifacts}${path.sep}`, work, corpus];
+    `-artifact_prefix=${artifacts}${path.sep}`, ...(fs.existsSync(dict) ? [`-dict=${dict}`] : []), work, corpus];
   return new Promise((resolve) => {
     const log = fs.openSync(logFile, 'w');
     const child = spawn(bin, args, { cwd: root, env: fuzzEnv(), stdio: ['ignore', log, log] });
@@ -171,6 +172,33 @@ function seed() {
       if (messages.length > 1) inputs.push(Buffer.concat(messages));
     }
   }
+  // Control messages no fixture holds: an error with the kernel's extended
+  // ack (message text, offending offset), a plain ack, and a dump's end.
+  const attr = (type, payload) => {
+    const out = Buffer.alloc((4 + payload.length + 3) & ~3);
+    out.writeUInt16LE(4 + payload.length, 0);
+    out.writeUInt16LE(type, 2);
+    payload.copy(out, 4);
+    return out;
+  };
+  const control = (type, flags, body) => {
+    const out = Buffer.alloc(16 + body.length);
+    out.writeUInt32LE(out.length, 0);
+    out.writeUInt16LE(type, 4);
+    out.writeUInt16LE(flags, 6);
+    out.writeUInt32LE(1, 8);
+    body.copy(out, 16);
+    return out;
+  };
+  const status = (v) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
+  const request = control(16, 0x5, Buffer.alloc(16)).subarray(0, 16);
+  const NLM_F_ACK_TLVS = 0x200;
+  inputs.push(
+    control(2, NLM_F_ACK_TLVS, Buffer.concat([status(-22), request, attr(1, Buffer.from('Unknown device type\0')), attr(2, status(32))])),
+    control(2, 0x100, Buffer.concat([status(0), request])),
+    control(3, 0x2, status(0)),
+    control(3, 0x2 | NLM_F_ACK_TLVS, Buffer.concat([status(-16), attr(1, Buffer.from('busy\0'))])),
+  );
   let written = 0;
   for (const name of targets()) {
     const dir = path.join(corpusDir, name);

@@ -1,5 +1,5 @@
 // The native fuzz targets (native/fuzz/: attribute parser, every reply
-// parser, message builder) built with clang's libFuzzer, AddressSanitizer and
+// parser, message builder, every request encoder) built with clang's libFuzzer, AddressSanitizer and
 // UndefinedBehaviorSanitizer, each run for a bounded time from its committed
 // corpus (fixture seeds and every input that once crashed it). Any crash,
 // sanitizer report or broken invariant fails its target's test, with the
@@ -37,8 +37,8 @@ describe('native fuzz targets (libFuzzer + ASan + UBSan, bounded)', function () 
     results = new Map(run.results.map((r) => [r.name, r]));
   });
 
-  it('has a target for attributes, replies and the builder', () => {
-    assert.deepEqual(script.targets(), ['attrs', 'builder', 'replies']);
+  it('has a target for attributes, replies, the builder and the request encoders', () => {
+    assert.deepEqual(script.targets(), ['attrs', 'builder', 'replies', 'requests']);
   });
 
   for (const name of script.targets()) {
