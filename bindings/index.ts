@@ -8,11 +8,11 @@ export type * from './native';
 
 function load(): NativeAddon {
   const root = path.resolve(__dirname, '..', '..');
-  const candidates = [
-    process.env.NETPLUMB_ADDON,
-    path.join(root, 'build', 'Release', 'netplumb.node'),
-    path.join(root, 'build', 'Debug', 'netplumb.node'),
-  ].filter((p): p is string => !!p);
+  // NETPLUMB_ADDON names the one addon to load (the sanitizer build in
+  // `npm run test:asan`): falling back to another would test the wrong one.
+  const candidates = process.env.NETPLUMB_ADDON
+    ? [process.env.NETPLUMB_ADDON]
+    : [path.join(root, 'build', 'Release', 'netplumb.node'), path.join(root, 'build', 'Debug', 'netplumb.node')];
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {

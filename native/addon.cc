@@ -11,6 +11,7 @@
 #include "napi/promise_worker.h"
 #include "napi/socket_wrap.h"
 #include "nl/attrs.h"
+#include "nl/message_reader.h"
 #include "nl/registry.h"
 #include "nl/socket.h"
 #include "ns/netns.h"
@@ -25,6 +26,7 @@ Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
 }
 
 // encode(protocol, requests, transaction) -> Buffer: the bytes execute() would send.
+// Whatever goes wrong is a JS exception: a C++ one escaping to N-API would abort the process.
 Napi::Value encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
@@ -34,6 +36,13 @@ Napi::Value encode(const Napi::CallbackInfo& info) {
     return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
   } catch (const ArgumentError& e) {
     throw Napi::TypeError::New(env, e.what());
+  } catch (const SystemError& e) {
+    // e.g. a request naming a namespace that does not exist (IFLA_NET_NS_FD)
+    throw Napi::Error(env, makeSystemError(env, e.info()));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("cannot encode: ") + e.what());
   }
 }
 
@@ -47,25 +56,11 @@ Napi::Value parse(const Napi::CallbackInfo& info) {
   auto buf = info[1].As<Napi::Buffer<uint8_t>>();
   Array out;
   try {
-    for (const nlmsghdr* nlh : splitMessages(buf.Data(), buf.Length())) {
-      Object msg;
-      msg["type"] = Value(messageTypeName(protocol, nlh->nlmsg_type));
-      msg["flags"] = Value(nlh->nlmsg_flags);
-      msg["seq"] = Value(nlh->nlmsg_seq);
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        ErrorInfo err;
-        err.errnum = -messageHeader<nlmsgerr>(nlh).error;
-        readExtendedAck(nlh, sizeof(nlmsgerr), err);
-        msg["type"] = Value("NLMSG_ERROR");
-        msg["error"] = Value(err.errnum);
-        if (!err.kernelMessage.empty()) msg["kernelMessage"] = Value(err.kernelMessage);
-      } else if (ReplyParser parser = findReplyParser(protocol, nlh->nlmsg_type)) {
-        msg["object"] = parser(nlh);
-      }
-      out.push_back(Value(std::move(msg)));
-    }
+    out = readMessages(protocol, buf.Data(), buf.Length());
   } catch (const ParseError& e) {
     throw Napi::Error::New(env, std::string("malformed netlink message: ") + e.what());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("cannot read netlink messages: ") + e.what());
   }
   return fromValue(env, Value(std::move(out)));
 }

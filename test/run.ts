@@ -3,7 +3,9 @@
 // state folder), so nothing a test does can reach the machine's own network;
 // afterwards it checks that the root namespace is exactly as before. It ends
 // with the line CI reads: "N passed, N failed, N skipped".
-//   node dist/test/run.js [--unit | --integration] [--grep PATTERN]   (--integration includes e2e, the CLI's tests)
+// The fuzz suite (the native fuzz targets for a bounded time) runs with the
+// full set only.
+//   node dist/test/run.js [--unit | --integration | --fuzz] [--grep PATTERN]   (--integration includes e2e, the CLI's tests)
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,6 +15,7 @@ import Mocha from 'mocha';
 const args = process.argv.slice(2);
 const onlyUnit = args.includes('--unit');
 const onlyIntegration = args.includes('--integration');
+const onlyFuzz = args.includes('--fuzz');
 const grepAt = args.indexOf('--grep');
 const grep = grepAt >= 0 ? args[grepAt + 1] : undefined;
 const isRoot = process.getuid?.() === 0;
@@ -84,7 +87,7 @@ function testFiles(dir: string): string[] {
 }
 
 function main(): void {
-  if (isRoot && !process.env.NETPLUMB_TEST_ISOLATED && !onlyUnit) {
+  if (isRoot && !process.env.NETPLUMB_TEST_ISOLATED && !onlyUnit && !onlyFuzz) {
     if (!have('unshare')) {
       console.log('integration tests skipped: `unshare` (util-linux) is missing, so they cannot be isolated');
     } else {
@@ -92,10 +95,10 @@ function main(): void {
     }
   }
   if (process.env.NETPLUMB_TEST_ISOLATED) prepareSandbox();
-  if (!isRoot && !onlyUnit) console.log('integration tests skipped: they need root (CAP_NET_ADMIN, CAP_SYS_ADMIN); unit tests run');
+  if (!isRoot && !onlyUnit && !onlyFuzz) console.log('integration tests skipped: they need root (CAP_NET_ADMIN, CAP_SYS_ADMIN); unit tests run');
 
   const mocha = new Mocha({ reporter: 'spec', timeout: 30000, grep });
-  const suites = onlyIntegration ? ['integration', 'e2e'] : onlyUnit ? ['unit'] : ['unit', 'integration', 'e2e'];
+  const suites = onlyIntegration ? ['integration', 'e2e'] : onlyUnit ? ['unit'] : onlyFuzz ? ['fuzz'] : ['unit', 'integration', 'e2e', 'fuzz'];
   for (const suite of suites) for (const file of testFiles(path.join(distTest, suite))) mocha.addFile(file);
   const runner = mocha.run(() => {
     const s = runner.stats!;

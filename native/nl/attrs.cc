@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <endian.h>
 
+#include <cstdint>
+#include <stdexcept>
+
 namespace np {
 
 namespace {
@@ -53,6 +56,10 @@ const Attr* AttrTable::get(uint16_t type) const {
 }
 
 std::vector<const nlmsghdr*> splitMessages(const uint8_t* data, size_t len) {
+  // Headers are read in place: a caller with a buffer of its own making (not a
+  // receive buffer) copies it first, as readMessages() does.
+  if (reinterpret_cast<uintptr_t>(data) % alignof(nlmsghdr) != 0)
+    throw std::logic_error("netlink messages read from a misaligned buffer");
   std::vector<const nlmsghdr*> out;
   size_t off = 0;
   while (off < len) {

@@ -103,6 +103,12 @@ void readExtendedAck(const nlmsghdr* nlh, size_t fixedLen, ErrorInfo& info) {
     info.detail = "rejected attribute at offset " + std::to_string(offs->u32());
 }
 
+int errnoOfStatus(int32_t status) {
+  constexpr int32_t kMaxErrno = 4095;  // the kernel's MAX_ERRNO
+  if (status == 0) return 0;
+  return status < 0 && status >= -kMaxErrno ? -status : EPROTO;
+}
+
 std::shared_ptr<NetlinkSocket> NetlinkSocket::open(int protocol, int nsFd, uint32_t groups) {
   UniqueFd fd;
   runInNetns(nsFd, [&] {
@@ -204,7 +210,10 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
     }
   }
 
-  for (auto [first, end] : pieces) {
+  for (const auto& piece : pieces) {
+    // Plain names, not a structured binding: the lambdas below capture them
+    // (which clang before 16 refuses for bindings; the fuzz build uses clang 14).
+    const size_t first = piece.first, end = piece.second;
     size_t awaiting = 0;
     std::vector<bool> done(end - first, false);
     for (size_t m = first; m < end; m++) {
@@ -234,7 +243,7 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
         if (r < 0 && nlh->nlmsg_type == NLMSG_ERROR && messageHeader<nlmsgerr>(nlh).error != 0) {
           // The transaction itself was refused: every request in it fails alike.
           ErrorInfo info;
-          info.errnum = -messageHeader<nlmsgerr>(nlh).error;
+          info.errnum = errnoOfStatus(messageHeader<nlmsgerr>(nlh).error);
           info.op = messageTypeName(protocol_, e.builder.headerAt(e.offsets[m])->nlmsg_type);
           info.action = "start transaction";
           readExtendedAck(nlh, sizeof(nlmsgerr), info);
@@ -267,7 +276,7 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
         if (nlh->nlmsg_type == NLMSG_ERROR) {
           auto err = messageHeader<nlmsgerr>(nlh);
           if (err.error != 0) {
-            describeFailure(-err.error);
+            describeFailure(errnoOfStatus(err.error));
             readExtendedAck(nlh, sizeof(nlmsgerr), result.error);
           }
           finish();
@@ -275,7 +284,7 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
           int status = 0;
           if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) status = messageHeader<int>(nlh);
           if (status < 0) {
-            describeFailure(-status);
+            describeFailure(errnoOfStatus(status));
             readExtendedAck(nlh, sizeof(int), result.error);
           } else if (result.error.interrupted && result.ok) {
             describeFailure(EINTR);

@@ -65,4 +65,9 @@ class NetlinkSocket {
 // Fills error details from an NLMSG_ERROR or NLMSG_DONE payload's extended ack.
 void readExtendedAck(const nlmsghdr* nlh, size_t fixedLen, ErrorInfo& info);
 
+// The positive errno of an NLMSG_ERROR / NLMSG_DONE status (0: success). The
+// kernel sends -errno; anything else (a positive value, or one past -4095,
+// where negating INT_MIN would overflow) is a malformed reply: EPROTO.
+int errnoOfStatus(int32_t status);
+
 }  // namespace np

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { NetNs } from '../../src/netns';
 import { Netlink } from '../../src/netlink/handle';
 import { NetlinkError } from '../../src/errors';
-import { freshNetns, requireSandbox } from '../helpers/sandbox';
+import { freshNetns, ipJson, requireSandbox } from '../helpers/sandbox';
 import { kernelState } from '../helpers/kernel-state';
 
 type Env = Awaited<ReturnType<typeof freshNetns>>;
@@ -17,10 +17,17 @@ describe('bad inputs change nothing', function () {
   let snapshot: string;
   beforeEach(async () => {
     env = await freshNetns('bad');
+    // No duplicate address detection: br0's link-local address and route come at once.
+    await env.nl.sysctlSet('net.ipv6.conf.default.accept_dad', 0);
     await env.nl.linkAdd({ name: 'br0', kind: 'bridge' });
     await env.nl.linkAdd({ name: 'v0', kind: 'veth', peer: { name: 'v1' } });
     await env.nl.addrAdd('br0', '10.8.0.1/24');
     await env.nl.linkSet('br0', { up: true });
+    // The kernel gives br0 its IPv6 link-local address, and then its local
+    // route, a moment after it goes up; snapshot after that, or a slow run
+    // (the sanitizer build) sees them appear during the test.
+    const linkLocalRouted = () => ipJson(env.ns, '-6', 'route', 'show', 'table', 'local', 'dev', 'br0').some((r) => r.type === 'local' && String(r.dst).startsWith('fe80:'));
+    for (let i = 0; i < 100 && !linkLocalRouted(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     snapshot = kernelState(env.ns);
   });
   afterEach(async () => {

@@ -12,7 +12,7 @@ import type { Netlink } from '../../src/netlink/handle';
 import type { NetNs } from '../../src/netns';
 import { freshNetns, requireSandbox } from '../helpers/sandbox';
 
-async function next<T>(it: AsyncIterator<T>, ms = 5000): Promise<T> {
+async function next<T>(it: AsyncIterator<T>, ms = 15000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const r = await Promise.race([
     it.next(),
