@@ -23,6 +23,7 @@ export function checkPrivileges(): void {
 export async function withRuntime<T>(body: (rt: Runtime) => Promise<T>, mutating = false): Promise<T> {
   checkPrivileges();
   const rt = Runtime.open();
+  rt.onWarning = (message) => process.stderr.write(`netplumb: warning: ${message}\n`);
   try {
     if (mutating) {
       try {

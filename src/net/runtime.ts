@@ -1,13 +1,23 @@
-// What a netplumb operation runs with: the state store and a netlink handle
-// on the host namespace (the one netplumb itself runs in), opened on first use.
+// What a netplumb operation runs with: the state store, a netlink handle on
+// the host namespace (the one netplumb itself runs in) and the firewall
+// driver, each opened on first use; and where warnings go.
 import * as fs from 'fs';
 import { Netlink } from '../netlink/handle';
+import { createFirewallDriver, type FirewallDriver } from './firewall/driver';
 import { SqliteStore } from './state/sqlite';
 import type { Owner, StateStore } from './state/store';
 import { stateDir } from './paths';
 
 export class Runtime {
   private hostHandle?: Promise<Netlink>;
+  /** null: made, and there is none (NETPLUMB_FIREWALL=none). */
+  private firewallDriver?: FirewallDriver | null;
+  /**
+   * Where warnings go (something the user should know that does not stop the
+   * command, such as another firewall dropping netplumb's traffic). The CLI
+   * prints them as `netplumb: warning: ...`; by default they are process warnings.
+   */
+  onWarning: (message: string) => void = (message) => process.emitWarning(message, 'NetplumbWarning');
 
   constructor(readonly store: StateStore) {}
 
@@ -22,7 +32,15 @@ export class Runtime {
     return this.hostHandle;
   }
 
+  /** The firewall driver (nf_tables by default), or undefined when there is none. */
+  firewall(): FirewallDriver | undefined {
+    if (this.firewallDriver === undefined)
+      this.firewallDriver = createFirewallDriver({ store: this.store, host: () => this.host(), warn: (m) => this.onWarning(m) }) ?? null;
+    return this.firewallDriver ?? undefined;
+  }
+
   async close(): Promise<void> {
+    if (this.firewallDriver) await this.firewallDriver.close().catch(() => undefined);
     if (this.hostHandle) (await this.hostHandle.catch(() => undefined))?.close();
     this.store.close();
   }
