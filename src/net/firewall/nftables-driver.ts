@@ -179,7 +179,8 @@ class NftablesFirewallDriver implements FirewallDriver {
         const missing = sb.ports.filter((p) => p.endpointId === endpointId && !inKernel.some((k) => k.endpointId === endpointId && sameMapping(k, p)));
         if (!missing.length) continue;
         try {
-          // Fixed host ports: the endpoint still holds their reservations, so only a new listener can refuse them.
+          // Its own reservations of these ports would count as holders: publish takes them again.
+          await fw.reservations.release(endpointId, missing.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort })));
           await fw.publish(endpointId, { containerIp: missing[0].containerIp, ports: missing.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}/${p.protocol}`) });
           changes.push(`restored ${missing.length} published port${missing.length === 1 ? '' : 's'} of sandbox ${sb.name} (${missing.slice(0, 3).map((p) => describeKey(p)).join(', ')}${missing.length > 3 ? ', ...' : ''})`);
         } catch (err) {
