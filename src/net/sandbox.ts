@@ -151,7 +151,11 @@ async function makeEndpoints(
     const plans: EndpointPlan[] = [];
     const deviceIndex = new Map<string, number>();
     for (const item of items) {
-      if (!deviceIndex.has(item.net.id)) deviceIndex.set(item.net.id, await networkDriver(item.net.driver).ensure(item.net, host, undo));
+      if (deviceIndex.has(item.net.id)) continue;
+      const steps = undo.size;
+      deviceIndex.set(item.net.id, await networkDriver(item.net.driver).ensure(item.net, host, undo));
+      // The driver had to make the network's device again (after a reboot): its firewall state goes with it.
+      if (undo.size > steps) await rt.firewall()?.restoreNetwork(item.net, undo);
     }
     // In a namespace made just now only lo (1) exists, so the sandbox ends can be given
     // known indexes (2, 3 ...) and the requests inside it need no name lookup first.

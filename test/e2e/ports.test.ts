@@ -206,6 +206,24 @@ describe('e2e: published ports and the firewall', function () {
     }
   });
 
+  it('two commands publishing the same host port at once: exactly one gets it', async () => {
+    const start = (name: string) => new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [require.resolve('../../src/cli/main.js'), 'create', '--name', name, '--net', 'pub', '-p', '8086:80', '-p', '8087:80/udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => { stderr += d; });
+      child.on('exit', (status) => resolve({ status, stderr }));
+    });
+    const results = await Promise.all([start('race1'), start('race2')]);
+    assert.deepStrictEqual(results.map((r) => r.status).sort(), [0, 1], results.map((r) => r.stderr).join(''));
+    const loser = results.find((r) => r.status === 1)!;
+    assert.match(loser.stderr, /^netplumb: host port 0\.0\.0\.0:8086\/tcp is already in use: published by sandbox race[12]/);
+    assert.strictEqual(mapElements('ports_any').filter((e) => e.includes('"tcp",8086') || e.includes('"udp",8087')).length, 2);
+    assert.strictEqual(portReservations().filter((x) => x.host_port === 8086 || x.host_port === 8087).length, 2);
+    const winner = results[0].status === 0 ? 'race1' : 'race2';
+    assert.deepStrictEqual(JSON.parse(npOk('ps', '--json')).map((x: { name: string }) => x.name).filter((n: string) => n.startsWith('race')), [winner]);
+    npOk('rm', winner);
+  });
+
   it('two networks are isolated from each other; a network\'s members reach each other', () => {
     const webIp = web.endpoints[0].address;
     assert.deepStrictEqual(probe({ name: 'far' }, [tcp(webIp, 9000)], 1000), ['TIMEOUT']);
@@ -299,6 +317,39 @@ describe('e2e: published ports and the firewall', function () {
     assert.deepStrictEqual(probe(lan, [tcp(HOST, 20000), tcp(HOST, 20500), tcp(HOST, 20999)]), [`range ${LAN}`, `range ${LAN}`, `range ${LAN}`]);
     npOk('rm', '-f', 'range');
     assert.strictEqual(mapElements('ports_any').filter((e) => e.includes(`ep:${id}`)).length, 0);
+  });
+
+  it('network disconnect takes the ports published on that network with it', () => {
+    serve('two', ['--net', 'pub', '--net', 'other', '-p', '8085:80'], [80]);
+    const ep = inspect('two').endpoints.find((e) => e.network === 'pub')!;
+    assert.deepStrictEqual(probe(lan, [tcp(HOST, 8085)]), [`two ${LAN}`]);
+    npOk('network', 'disconnect', 'pub', 'two');
+    assert.ok(!ownerTags().includes(`ep:${ep.id}`), 'an element of the disconnected endpoint is left');
+    assert.ok(!portReservations().some((x) => x.owner === ep.id), 'its reservation is left');
+    assert.strictEqual(npOk('port', 'two'), '');
+    assert.strictEqual(inspect('two').ports.length, 0);
+    npOk('rm', '-f', 'two');
+  });
+
+  it('a network whose bridge and rules were lost (as after a reboot) gets both back with its next sandbox', () => {
+    npOk('network', 'create', '--subnet', '10.85.0.0/24', 'reboot');
+    const [net] = JSON.parse(npOk('network', 'inspect', '--json', 'reboot')) as Array<{ id: string; device: string }>;
+    run('nft', 'flush', 'ruleset');
+    run('ip', 'link', 'del', net.device);
+    serve('again', ['--net', 'reboot'], [80]);
+    assert.ok(ownerTags().includes(`net:${net.id}`), 'the network\'s firewall state was not restored');
+    assert.strictEqual(sh('ip', 'link', 'show', net.device).status, 0);
+    const server = spawn('ip', ['netns', 'exec', lan.name, process.execPath, '-e', SERVER('lan', [7002])], { stdio: 'ignore' });
+    try {
+      waitListening(lan.name, [7002]);
+      assert.deepStrictEqual(probe({ name: 'again' }, [tcp(LAN, 7002)]), [`lan ${HOST}`], 'masquerade is back');
+    } finally {
+      server.kill('SIGKILL');
+    }
+    // The other networks' state comes back with gc.
+    assert.match(npOk('gc'), /restored the firewall rules of network pub/);
+    npOk('rm', '-f', 'again');
+    npOk('network', 'rm', 'reboot');
   });
 
   it('rm and network rm remove every element, rule and reservation their owner had (nft -j)', () => {

@@ -16,6 +16,11 @@ export interface FirewallDriver {
   readonly name: string;
   /** Masquerade, isolation, internal and icc state of a network (tagged with its id); the undo goes in `undo`. */
   setupNetwork(net: NetworkRecord, undo: UndoLog): Promise<void>;
+  /**
+   * Adds the network's firewall state again if the kernel lost it (its bridge
+   * was made again after a reboot, or the table was flushed); true when it did.
+   */
+  restoreNetwork(net: NetworkRecord, undo: UndoLog): Promise<boolean>;
   /** Removes what setupNetwork made; a network the firewall has nothing of is not an error. */
   teardownNetwork(net: NetworkRecord): Promise<void>;
   /**

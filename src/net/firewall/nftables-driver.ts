@@ -7,7 +7,7 @@
 import { NetlinkError } from '../../errors';
 import type { BridgePortChange } from '../../netlink/links';
 import { NetplumbError } from '../errors';
-import { faultPoint, type UndoLog } from '../rollback';
+import { faultPoint, UndoLog } from '../rollback';
 import { StorePortReservations } from '../state/port-reservations';
 import type { EndpointRecord, NetworkRecord, PublishedPortRecord, SandboxRecord } from '../state/store';
 import type { FirewallContext, FirewallDriver } from './driver';
@@ -76,6 +76,16 @@ class NftablesFirewallDriver implements FirewallDriver {
       return;
     }
     for (const p of problems) this.ctx.warn(`${p.message}${p.remedy ? `; to let it through, run: ${p.remedy}` : ''}`);
+  }
+
+  async restoreNetwork(net: NetworkRecord, undo: UndoLog): Promise<boolean> {
+    const spec = firewallNetwork(net);
+    if (!spec) return false;
+    const fw = await this.firewall();
+    if ((await fw.listNetworks()).some((n) => n.id === net.id)) return false;
+    await fw.addNetwork(spec);
+    undo.record(`firewall rules of network ${net.name}`, () => this.teardownNetwork(net));
+    return true;
   }
 
   async teardownNetwork(net: NetworkRecord): Promise<void> {
@@ -160,11 +170,9 @@ class NftablesFirewallDriver implements FirewallDriver {
     // 2. What the records say should exist but the kernel lacks (a table deleted or flushed by hand).
     const installed = new Set((await fw.listNetworks()).map((n) => n.id));
     for (const net of state.networks) {
-      const spec = firewallNetwork(net);
-      if (!spec || net.status !== 'ready' || installed.has(net.id)) continue;
+      if (net.status !== 'ready' || installed.has(net.id)) continue;
       try {
-        await fw.addNetwork(spec);
-        changes.push(`restored the firewall rules of network ${net.name}`);
+        if (await this.restoreNetwork(net, new UndoLog())) changes.push(`restored the firewall rules of network ${net.name}`);
       } catch (err) {
         // A bridge that is gone (a reboot) is made again, with its rules, by the next sandbox on it.
         if (err instanceof FirewallError && err.code === 'ENODEV') continue;
