@@ -133,12 +133,12 @@ async function walkthrough(rt: Runtime): Promise<number> {
   const n = await inspectNetwork(rt, 'my_network');
   say(`  network my_network  subnet ${n.subnet}  ip-range ${n.ipRange}  gateway ${n.gateway} on bridge ${n.device}`);
   for (const s of n.sandboxes) say(`  sandbox ${s.name.padEnd(3)} ${s.ifname} ${s.address}/${s.prefixlen}  mac ${s.mac}  <-> ${s.hostIfname} (port of ${n.device})`);
+  const hosts = fs.readFileSync(path.join('/etc/netns', 'B', 'hosts'), 'utf8').trim().split('\n').filter((l) => !/localhost|ip6-/.test(l));
+  say(`  B's /etc/hosts: ${hosts.join(' | ')}`);
   if (fw) {
     say('$ netplumb port A');
     for (const p of sortPorts(await fw.listPublished(aDetails.endpoints.map((e) => e.id)))) say(`  ${formatPortLine(p)}`);
   }
-  const hosts = fs.readFileSync(path.join('/etc/netns', 'B', 'hosts'), 'utf8').trim().split('\n').filter((l) => !/localhost|ip6-/.test(l));
-  say(`  B's /etc/hosts: ${hosts.join(' | ')}`);
 
   say('\nExchange (B calls A by name):');
   say("$ netplumb exec B -- node -e '<HTTP client>' B A 80");
