@@ -274,6 +274,28 @@ describe('e2e: published ports and the firewall', function () {
     npOk('network', 'rm', 'quiet', 'quiet2');
   });
 
+  it('a network made while another firewall drops forwarded traffic: a warning with the remedy, the other table untouched', () => {
+    const r0 = spawnSync('nft', ['-f', '-'], { input: 'table ip filter { chain FORWARD { type filter hook forward priority filter; policy drop; }; }\n', encoding: 'utf8' });
+    assert.strictEqual(r0.status, 0, r0.stderr);
+    try {
+      const foreign = () => sh('nft', '-j', 'list', 'table', 'ip', 'filter').stdout;
+      const before = foreign();
+      const r = np(['network', 'create', '--subnet', '10.86.0.0/24', 'warned']);
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^netplumb: warning: chain FORWARD of table ip filter has policy drop and does not accept traffic to or from netplumb's bridges: .*; to let it through, run: iptables -I FORWARD -i np\+ -j ACCEPT && iptables -I FORWARD -o np\+ -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\n$/);
+      assert.strictEqual(foreign(), before, 'netplumb changed another table');
+      // Without the other table, no warning.
+      npOk('network', 'rm', 'warned');
+      run('nft', 'delete', 'table', 'ip', 'filter');
+      const quiet = np(['network', 'create', '--subnet', '10.86.0.0/24', 'warned']);
+      assert.strictEqual(quiet.status, 0);
+      assert.strictEqual(quiet.stderr, '');
+    } finally {
+      sh('nft', 'delete', 'table', 'ip', 'filter');
+      np(['network', 'rm', 'warned']);
+    }
+  });
+
   it('a fault injected after the publish step leaves nothing behind (nft, reservations, records, links)', () => {
     refused(['create', '--name', 'faulty', '--net', 'pub', '-p', '8097:80', '-p', '8098:81/udp'], /injected fault at step after-publish/, 1, { NETPLUMB_FAULT: 'after-publish' });
     refused(['create', '--name', 'faulty', '--net', 'pub', '-p', '8097:80'], /injected fault at step after-state/, 1, { NETPLUMB_FAULT: 'after-state' });
