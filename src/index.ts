@@ -23,7 +23,9 @@ export { createNetwork, removeNetwork, listNetworks, inspectNetwork, pruneNetwor
 export { createSandbox, removeSandbox, describeSandbox, listSandboxes } from './net/sandbox';
 export { connectNetwork, disconnectNetwork } from './net/connect';
 export { collectGarbage } from './net/gc';
-export { registerFirewallDriver, type FirewallDriver } from './net/firewall/driver';
+export { registerFirewallDriver, type FirewallDriver, type FirewallDriverFactory, type FirewallContext } from './net/firewall/driver';
+export { nftablesFirewallDriver } from './net/firewall/nftables-driver';
+export { StorePortReservations } from './net/state/port-reservations';
 export { NetplumbError } from './net/errors';
 export { ConntrackHandle, canonicalIp, isOpenConnection } from './netlink/conntrack';
 export type { ConntrackEntry, ConntrackTuple, ConntrackFilter, ConntrackFamily, ConntrackCounter, ConntrackTableCounters } from './netlink/conntrack';

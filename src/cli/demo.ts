@@ -10,10 +10,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { Netlink } from '../netlink/handle';
+import { Nftables } from '../nft/nftables';
 import { createNetwork, inspectNetwork, removeNetwork } from '../net/network';
 import { createSandbox, describeSandbox, removeSandbox } from '../net/sandbox';
-import { firewallDriver } from '../net/firewall/driver';
-import { formatPort } from '../net/ports';
+import { formatPortLine, sortPorts } from '../net/ports';
 import { Runtime } from '../net/runtime';
 import { checkPrivileges } from './context';
 import { exitStatus } from './process';
@@ -45,11 +45,14 @@ http.createServer((req, res) => {
 }).listen(80, '0.0.0.0');
 `;
 
+// node -e CLIENT WHO HOST PORT: GET /hello and POST /postjson to HOST:PORT.
 const CLIENT = `
 const http = require('http');
+const [who, host, port] = process.argv.slice(1);
+const target = host + (port === '80' ? '' : ':' + port);
 function call(method, path, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: 'A', port: 80, method, path, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+    const req = http.request({ host, port: Number(port), method, path, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
       let data = '';
       res.on('data', (d) => { data += d; });
       res.on('end', () => resolve(res.statusCode + ' ' + data));
@@ -60,12 +63,12 @@ function call(method, path, body) {
   });
 }
 (async () => {
-  console.log('  B -> GET  http://A/hello?name=B');
-  console.log('  A -> ' + await call('GET', '/hello?name=B'));
-  const body = JSON.stringify({ from: 'B', message: 'hello' });
-  console.log('  B -> POST http://A/postjson ' + body);
+  console.log('  ' + who + ' -> GET  http://' + target + '/hello?name=' + who);
+  console.log('  A -> ' + await call('GET', '/hello?name=' + who));
+  const body = JSON.stringify({ from: who, message: 'hello' });
+  console.log('  ' + who + ' -> POST http://' + target + '/postjson ' + body);
   console.log('  A -> ' + await call('POST', '/postjson', body));
-})().catch((err) => { console.error('  B: ' + err.message); process.exit(1); });
+})().catch((err) => { console.error('  ' + who + ': ' + err.message); process.exit(1); });
 `;
 
 function say(text: string): void {
@@ -115,11 +118,12 @@ async function walkthrough(rt: Runtime): Promise<number> {
   say('$ netplumb network create --subnet 192.168.0.0/24 --ip-range 192.168.0.128/25 --gateway 192.168.0.1 my_network');
   const network = await createNetwork(rt, { name: 'my_network', subnet: '192.168.0.0/24', ipRange: '192.168.0.128/25', gateway: '192.168.0.1' });
   say(`  network ${network.id.slice(0, 12)}: bridge ${network.device}, mtu ${network.mtu}`);
-  const publish = firewallDriver() ? ['8080:80'] : [];
+  const fw = rt.firewall();
+  const publish = fw ? ['8080:80'] : [];
   say(`$ netplumb run -d --name A --net my_network ${publish.length ? '-p 8080:80 ' : ''}-- node -e '<HTTP server on :80>'`);
   const a = await createSandbox(rt, { name: 'A', networks: ['my_network'], publish });
   await runDetached(rt, a, [process.execPath, '-e', SERVER]);
-  if (!publish.length) say('  (port publishing skipped: this build has no firewall driver; -p needs nf_tables port publishing)');
+  if (!publish.length) say('  (port publishing skipped: the firewall driver is turned off, NETPLUMB_FIREWALL=none)');
   const aDetails = await describeSandbox(rt, 'A');
   await waitForPort(aDetails.endpoints[0].address, 80, 10000);
   say('$ netplumb create --name B --net my_network');
@@ -129,15 +133,25 @@ async function walkthrough(rt: Runtime): Promise<number> {
   const n = await inspectNetwork(rt, 'my_network');
   say(`  network my_network  subnet ${n.subnet}  ip-range ${n.ipRange}  gateway ${n.gateway} on bridge ${n.device}`);
   for (const s of n.sandboxes) say(`  sandbox ${s.name.padEnd(3)} ${s.ifname} ${s.address}/${s.prefixlen}  mac ${s.mac}  <-> ${s.hostIfname} (port of ${n.device})`);
-  for (const p of aDetails.ports) say(`  A publishes ${formatPort(p)}`);
   const hosts = fs.readFileSync(path.join('/etc/netns', 'B', 'hosts'), 'utf8').trim().split('\n').filter((l) => !/localhost|ip6-/.test(l));
   say(`  B's /etc/hosts: ${hosts.join(' | ')}`);
+  if (fw) {
+    say('$ netplumb port A');
+    for (const p of sortPorts(await fw.listPublished(aDetails.endpoints.map((e) => e.id)))) say(`  ${formatPortLine(p)}`);
+  }
 
   say('\nExchange (B calls A by name):');
-  say("$ netplumb exec B -- node -e '<HTTP client>'");
+  say("$ netplumb exec B -- node -e '<HTTP client>' B A 80");
   const b = await describeSandbox(rt, 'B');
-  const status = await exitStatus(spawnInSandbox(b, [process.execPath, '-e', CLIENT], { stdio: 'inherit' }));
-  return status;
+  let status = await exitStatus(spawnInSandbox(b, [process.execPath, '-e', CLIENT, 'B', 'A', '80'], { stdio: 'inherit' }));
+  if (status !== 0 || !publish.length) return status;
+
+  say('\nExchange through the published port (nf_tables DNAT, no proxy process):');
+  say("$ node -e '<HTTP client>' host 127.0.0.1 8080          # on the host");
+  status = spawnSync(process.execPath, ['-e', CLIENT, 'host', '127.0.0.1', '8080'], { stdio: 'inherit' }).status ?? 1;
+  if (status !== 0) return status;
+  say(`$ netplumb exec B -- node -e '<HTTP client>' B ${n.gateway} 8080   # B through the host's address`);
+  return exitStatus(spawnInSandbox(b, [process.execPath, '-e', CLIENT, 'B', n.gateway, '8080'], { stdio: 'inherit' }));
 }
 
 async function cleanup(rt: Runtime): Promise<void> {
@@ -145,7 +159,13 @@ async function cleanup(rt: Runtime): Promise<void> {
   for (const name of ['B', 'A']) await removeSandbox(rt, name, { force: true }).catch((err) => say(`  ${(err as Error).message}`));
   await removeNetwork(rt, 'my_network').catch((err) => say(`  ${(err as Error).message}`));
   const left = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout?.split('\n').filter((l) => /np/.test(l)) ?? [];
-  say(left.length ? `  left behind: ${left.join('; ')}` : '  removed: no netplumb link or namespace is left');
+  const nft = await Nftables.open();
+  try {
+    left.push(...(await nft.listTables('inet')).filter((t) => t.name === 'netplumb').map((t) => `nftables table ${t.family} ${t.name}`));
+  } finally {
+    nft.close();
+  }
+  say(left.length ? `  left behind: ${left.join('; ')}` : '  removed: no netplumb link, namespace or nftables table is left');
 }
 
 export function registerDemo(program: Command): void {
@@ -159,6 +179,7 @@ export function registerDemo(program: Command): void {
       }
       const stateDir = await prepareScratch();
       const rt = Runtime.open();
+      rt.warn = (message) => say(`netplumb: warning: ${message}`);
       let status = 1;
       try {
         status = await walkthrough(rt);
@@ -167,7 +188,7 @@ export function registerDemo(program: Command): void {
         await rt.close();
         fs.rmSync(stateDir, { recursive: true, force: true });
       }
-      say(status === 0 ? '\ndemo finished: everything it made is gone' : `\ndemo failed: B's client exited with ${status}`);
+      say(status === 0 ? '\ndemo finished: everything it made is gone' : `\ndemo failed: a client exited with ${status}`);
       process.exitCode = status === 0 ? 0 : 1;
     });
 }

@@ -1,8 +1,9 @@
 // `netplumb ps | inspect NAME... | rm [-f] NAME... | port NAME`
 import type { Command } from 'commander';
 import { describeSandbox, listSandboxes, removeSandboxes, type SandboxDetails } from '../net/sandbox';
-import { formatPort } from '../net/ports';
-import { printInspected, withRuntime } from './context';
+import { NetplumbError } from '../net/errors';
+import { formatPortLine, formatPortsSummary, parsePrivatePort, sortPorts } from '../net/ports';
+import { printInspected, UsageError, withRuntime } from './context';
 import { inspectContainerAsDocker } from '../net/observe/inspect';
 import { ago, printJson, printTable, shortId } from './output';
 
@@ -23,7 +24,7 @@ export function registerSandboxCommands(program: Command): void {
         if (o.json) return printJson(list);
         if (o.quiet) return list.forEach((d) => process.stdout.write(`${shortId(d.id)}\n`));
         printTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'ADDRESSES', 'PORTS', 'PROCESSES', 'CREATED'], list.map((d) => [
-          shortId(d.id), d.name, modeText(d), d.endpoints.map((e) => e.address).join(','), d.ports.map(formatPort).join(', '),
+          shortId(d.id), d.name, modeText(d), d.endpoints.map((e) => e.address).join(','), formatPortsSummary(d.ports),
           d.status === 'creating' ? 'creating' : String(d.pids.length), ago(d.created),
         ]));
       });
@@ -54,14 +55,29 @@ export function registerSandboxCommands(program: Command): void {
     });
 
   program.command('port')
-    .description('list the ports a sandbox publishes')
+    .description('list the ports a sandbox publishes, as the kernel holds them (docker port)')
     .argument('<name>')
+    .argument('[private-port]', 'only this container port: PRIVATE_PORT[/PROTO]')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { json?: boolean }) => {
+    .action(async (name: string, privatePort: string | undefined, o: { json?: boolean }) => {
+      let only: ReturnType<typeof parsePrivatePort> | undefined;
+      try {
+        only = privatePort === undefined ? undefined : parsePrivatePort(privatePort);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       await withRuntime(async (rt) => {
         const d = await describeSandbox(rt, name);
-        if (o.json) return printJson(d.ports);
-        for (const p of d.ports) process.stdout.write(`${formatPort(p)}\n`);
+        const fw = rt.firewall();
+        if (!fw) throw new NetplumbError('cannot read published ports: the firewall driver is turned off (NETPLUMB_FIREWALL=none)', 'ENOTSUP');
+        // The kernel's map elements tagged with the sandbox's endpoints: what really forwards, not what the store remembers.
+        let ports = sortPorts(d.endpoints.length ? await fw.listPublished(d.endpoints.map((e) => e.id)) : []);
+        if (only) {
+          ports = ports.filter((p) => p.containerPort === only!.port && p.protocol === only!.protocol);
+          if (!ports.length) throw new NetplumbError(`no public port ${only.port}/${only.protocol} published for ${d.name}`, 'ENOENT');
+        }
+        if (o.json) return printJson(ports);
+        for (const p of ports) process.stdout.write(only ? `${p.hostIp}:${p.hostPort}\n` : `${formatPortLine(p)}\n`);
       });
     });
 }

@@ -65,6 +65,10 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
     return { sb, net, ep, others };
   });
   const host = await rt.host();
+  // Ports published to this endpoint's address go first: the address is about to be released.
+  const published = sb.ports.filter((p) => p.endpointId === ep.id);
+  const fw = rt.firewall();
+  if (published.length && fw) await fw.unpublishPorts(ep.id);
   const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
   const inSandbox = await Netlink.open({ netns: sb.netns! });
   try {
@@ -79,6 +83,10 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
     await rt.store.update((tx) => {
       tx.deleteEndpoint(ep.id);
       if (next) tx.putEndpoint(next.ep);
+      if (published.length) {
+        const current = tx.getSandbox(sb.id);
+        if (current) tx.putSandbox({ ...current, ports: current.ports.filter((p) => p.endpointId !== ep.id) });
+      }
     });
   } finally {
     inSandbox.close();

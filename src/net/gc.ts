@@ -10,7 +10,6 @@ import { native } from '../../bindings';
 import { NetlinkError } from '../errors';
 import { NETNS_DIR } from '../netns';
 import { allDrivers, networkDriver } from './drivers';
-import { firewallDriver } from './firewall/driver';
 import { removeSandboxFiles } from './hosts';
 import { NS_DIR, SANDBOX_MARKERS, markerFile } from './paths';
 import { ownerAlive, type Runtime } from './runtime';
@@ -67,7 +66,7 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
   for (const net of networks) {
     if (net.status === 'creating' && !ownerAlive(net.owner)) {
       await attempt(`removed network ${net.name} (left half-made)`, async () => {
-        const fw = firewallDriver();
+        const fw = rt.firewall();
         if (fw) await fw.teardownNetwork(net);
         await networkDriver(net.driver).remove(net, await rt.host());
         await rt.store.update((tx) => {
@@ -89,11 +88,12 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     return report;
   }
 
-  const live = await rt.store.read((tx) => ({
-    networks: new Map<string, NetworkRecord>(tx.listNetworks().map((n) => [n.id, n])),
-    endpoints: new Set(tx.listEndpoints().map((e) => e.id)),
-    sandboxes: tx.listSandboxes(),
-  }));
+  const records = await rt.store.read((tx) => ({ networks: tx.listNetworks(), endpoints: tx.listEndpoints(), sandboxes: tx.listSandboxes() }));
+  const live = {
+    networks: new Map<string, NetworkRecord>(records.networks.map((n) => [n.id, n])),
+    endpoints: new Set(records.endpoints.map((e) => e.id)),
+    sandboxes: records.sandboxes,
+  };
 
   // 2. Links on the host tagged with an owner that has no record.
   const host = await rt.host();
@@ -139,9 +139,17 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     .filter((l) => l.kind === 'endpoint' && ![...live.endpoints].some((id) => id.startsWith(l.ownerId))).map((l) => l.link.name);
   await waitLinksGone(host, tagged).catch((err) => errors.push((err as Error).message));
 
-  // 4. Firewall entries of owners that are gone.
-  const fw = firewallDriver();
-  if (fw) report.push(...(await fw.gc({ networks: new Set(live.networks.keys()), endpoints: live.endpoints })));
+  // 4. Firewall entries of owners that are gone; firewall state the records want but the kernel lost.
+  const fw = rt.firewall();
+  if (fw) {
+    try {
+      const result = await fw.gc(records);
+      report.push(...result.changes);
+      errors.push(...result.errors);
+    } catch (err) {
+      errors.push(`firewall: ${(err as Error).message}`);
+    }
+  }
 
   if (errors.length) throw new Error(`gc removed ${report.length} thing(s) but failed on: ${errors.join('; ')}`);
   return report;

@@ -5,7 +5,6 @@ import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
 import { withRollback, faultPoint } from './rollback';
-import { firewallDriver } from './firewall/driver';
 import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { networkCreated, networkRemoved, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord } from './state/store';
@@ -84,7 +83,7 @@ export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isD
   const made = await withRollback(async (undo) => {
     undo.record(`record of network ${net.name}`, () => rt.store.update((tx) => tx.deleteNetwork(net.id)));
     await driver.create(net, host, undo);
-    const fw = firewallDriver();
+    const fw = rt.firewall();
     if (fw) await fw.setupNetwork(net, undo);
     faultPoint('after-network');
     net.status = 'ready';
@@ -160,7 +159,7 @@ export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkR
 
 /** Kernel and firewall objects of a network; what is gone already is not an error. */
 export async function deleteNetworkObjects(rt: Runtime, net: NetworkRecord): Promise<void> {
-  const fw = firewallDriver();
+  const fw = rt.firewall();
   if (fw) await fw.teardownNetwork(net);
   await networkDriver(net.driver).remove(net, await rt.host());
 }

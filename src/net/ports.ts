@@ -1,45 +1,48 @@
-// -p/--publish specs, as Docker takes them:
-//   PORT[/PROTO]  HOSTPORT:PORT[/PROTO]  IP:HOSTPORT:PORT[/PROTO]  IP::PORT[/PROTO]
-//   and ranges of equal length: 8000-8009:80-89/udp
-import { isIPv4 } from 'net';
+// Published ports as Docker prints them (`-p` itself is parsed by the
+// firewall's parsePortSpec):
+//   docker port:  80/tcp -> 0.0.0.0:8080            (one line per mapping)
+//   docker ps:    0.0.0.0:8080->80/tcp, 0.0.0.0:20000-20999->20000-20999/tcp
 import { NetplumbError } from './errors';
-import type { PortMapping } from './state/store';
+import type { PublishedPortRecord } from './state/store';
 
-function port(text: string, what: string, spec: string): [number, number] {
-  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
-  const lo = m ? Number(m[1]) : NaN;
-  const hi = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || lo < 1 || hi > 65535 || hi < lo) throw new NetplumbError(`invalid ${what} ${JSON.stringify(text)} in -p ${spec}: a port (1-65535) or a range LOW-HIGH`);
-  return [lo, hi];
+type Mapping = Pick<PublishedPortRecord, 'protocol' | 'hostIp' | 'hostPort' | 'containerPort'>;
+
+/** Sorted as `docker port` lists them: by container port, protocol, host address and port. */
+export function sortPorts<T extends Mapping>(ports: readonly T[]): T[] {
+  return [...ports].sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol) || a.hostIp.localeCompare(b.hostIp) || a.hostPort - b.hostPort);
 }
 
-export function parsePortSpec(spec: string): PortMapping[] {
-  let rest = spec;
-  let protocol: PortMapping['protocol'] = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    const p = rest.slice(slash + 1);
-    if (p !== 'tcp' && p !== 'udp' && p !== 'sctp') throw new NetplumbError(`invalid protocol ${JSON.stringify(p)} in -p ${spec} (tcp, udp or sctp)`);
-    protocol = p;
-    rest = rest.slice(0, slash);
-  }
-  const parts = rest.split(':');
-  if (parts.length > 3) throw new NetplumbError(`invalid -p ${spec}: expected [IP:][HOSTPORT:]PORT[/PROTO]`);
-  let hostIp = '0.0.0.0';
-  if (parts.length === 3) {
-    if (!isIPv4(parts[0])) throw new NetplumbError(`invalid host address ${JSON.stringify(parts[0])} in -p ${spec}`);
-    hostIp = parts[0];
-  }
-  const container = port(parts[parts.length - 1], 'container port', spec);
-  const hostText = parts.length >= 2 ? parts[parts.length - 2] : '';
-  const host: [number, number] = hostText === '' ? [0, 0] : port(hostText, 'host port', spec);
-  const count = container[1] - container[0] + 1;
-  if (host[0] !== 0 && host[1] - host[0] + 1 !== count) throw new NetplumbError(`invalid -p ${spec}: the host and container port ranges differ in length`);
-  const out: PortMapping[] = [];
-  for (let i = 0; i < count; i++) out.push({ hostIp, hostPort: host[0] === 0 ? 0 : host[0] + i, containerPort: container[0] + i, protocol });
-  return out;
+/** `80/tcp -> 0.0.0.0:8080`, a line of `docker port NAME`. */
+export function formatPortLine(p: Mapping): string {
+  return `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`;
 }
 
-export function formatPort(p: PortMapping): string {
-  return `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort || '(any)'}`;
+/** The PORTS column of `docker ps`: runs of consecutive ports shown as one range. */
+export function formatPortsSummary(ports: readonly Mapping[]): string {
+  const out: string[] = [];
+  let run: { first: Mapping; last: Mapping } | undefined;
+  const flush = () => {
+    if (!run) return;
+    const { first, last } = run;
+    const host = first.hostPort === last.hostPort ? `${first.hostPort}` : `${first.hostPort}-${last.hostPort}`;
+    const container = first.containerPort === last.containerPort ? `${first.containerPort}` : `${first.containerPort}-${last.containerPort}`;
+    out.push(`${first.hostIp}:${host}->${container}/${first.protocol}`);
+  };
+  for (const p of sortPorts(ports)) {
+    if (run && p.protocol === run.last.protocol && p.hostIp === run.last.hostIp && p.containerPort === run.last.containerPort + 1 && p.hostPort === run.last.hostPort + 1) {
+      run.last = p;
+      continue;
+    }
+    flush();
+    run = { first: p, last: p };
+  }
+  flush();
+  return out.join(', ');
+}
+
+/** `PRIVATE_PORT[/PROTO]` as `docker port NAME 80/tcp` takes it. */
+export function parsePrivatePort(text: string): { port: number; protocol: PublishedPortRecord['protocol'] } {
+  const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new NetplumbError(`invalid port ${JSON.stringify(text)}: expected PRIVATE_PORT[/PROTO], e.g. 80 or 53/udp (a port from 1 to 65535; tcp, udp or sctp)`);
+  return { port: Number(m[1]), protocol: (m[2] ?? 'tcp') as PublishedPortRecord['protocol'] };
 }

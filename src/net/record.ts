@@ -4,7 +4,7 @@
 // an action that succeeded: the runtime is warned instead.
 import type { EventContainer, EventNetwork, EventPort, NewEvent } from './events/types';
 import type { Runtime } from './runtime';
-import type { EndpointRecord, NetworkRecord, PortMapping, SandboxRecord } from './state/store';
+import type { EndpointRecord, NetworkRecord, PublishedPortRecord, SandboxRecord } from './state/store';
 
 export function eventNetwork(net: NetworkRecord): EventNetwork {
   return { id: net.id, name: net.name, driver: net.driver };
@@ -14,7 +14,7 @@ export function eventContainer(sb: SandboxRecord): EventContainer {
   return { id: sb.id, name: sb.name };
 }
 
-export function eventPort(p: PortMapping): EventPort {
+export function eventPort(p: PublishedPortRecord): EventPort {
   return { protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort };
 }
 
@@ -34,7 +34,7 @@ export function attachment(kind: 'network.connect' | 'network.disconnect', net: 
  * Port events for mappings the firewall driver made or removed. A mapping
  * whose host port is still 0 was never given one, so it is not reported.
  */
-export function portEvents(kind: 'port.publish' | 'port.unpublish', sb: SandboxRecord, net: NetworkRecord | undefined, ports: readonly PortMapping[]): NewEvent[] {
+export function portEvents(kind: 'port.publish' | 'port.unpublish', sb: SandboxRecord, net: NetworkRecord | undefined, ports: readonly PublishedPortRecord[]): NewEvent[] {
   return ports
     .filter((p) => p.hostPort > 0)
     .map((p) => ({ kind, container: eventContainer(sb), ...(net ? { network: eventNetwork(net) } : {}), port: eventPort(p) }));

@@ -1,9 +1,10 @@
-// What a netplumb operation runs with: the state store, the event log, and a
-// netlink handle on the host namespace (the one netplumb itself runs in),
-// opened on first use.
+// What a netplumb operation runs with: the state store, the event log, a
+// netlink handle on the host namespace (the one netplumb itself runs in) and
+// the firewall driver, each opened on first use; and where warnings go.
 import * as fs from 'fs';
 import { Netlink } from '../netlink/handle';
 import { EventLog } from './events/log';
+import { createFirewallDriver, type FirewallDriver } from './firewall/driver';
 import { SqliteStore } from './state/sqlite';
 import type { Owner, StateStore } from './state/store';
 import { stateDir } from './paths';
@@ -21,7 +22,15 @@ export interface RuntimeOptions {
 export class Runtime {
   private hostHandle?: Promise<Netlink>;
   readonly events: EventLog;
+  /**
+   * Where warnings go: what the user should know that does not undo or stop
+   * the command (the event log could not be written, another firewall drops
+   * netplumb's traffic). The CLI prints `netplumb: warning: ...`; by default
+   * they are process warnings.
+   */
   warn: (message: string) => void;
+  /** null: made, and there is none (NETPLUMB_FIREWALL=none). */
+  private firewallDriver?: FirewallDriver | null;
 
   constructor(readonly store: StateStore, options: RuntimeOptions = {}) {
     this.events = options.events ?? new EventLog(stateDir());
@@ -39,7 +48,15 @@ export class Runtime {
     return this.hostHandle;
   }
 
+  /** The firewall driver (nf_tables by default), or undefined when there is none. */
+  firewall(): FirewallDriver | undefined {
+    if (this.firewallDriver === undefined)
+      this.firewallDriver = createFirewallDriver({ store: this.store, host: () => this.host(), warn: (m) => this.warn(m) }) ?? null;
+    return this.firewallDriver ?? undefined;
+  }
+
   async close(): Promise<void> {
+    if (this.firewallDriver) await this.firewallDriver.close().catch(() => undefined);
     if (this.hostHandle) (await this.hostHandle.catch(() => undefined))?.close();
     this.store.close();
   }

@@ -17,17 +17,16 @@ import { NetplumbError } from './errors';
 import { createEndpointRecord, newId, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import type { EndpointPlan } from './drivers/driver';
-import { firewallDriver } from './firewall/driver';
+import { parsePortSpec, type PortSpec } from './firewall/ports';
 import { hostsEntries, hostsPath, memoizedReads, removeSandboxFiles, writeHostsFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
 import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
 import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } from './paths';
-import { parsePortSpec } from './ports';
 import { killProcesses, sandboxProcesses } from './processes';
 import { faultPoint, teardownAll, withRollback, type UndoLog } from './rollback';
 import { currentOwner, type Runtime } from './runtime';
 import { attachment, eventContainer, portEvents, recordEvents } from './record';
 import type { NewEvent } from './events/types';
-import type { EndpointRecord, NetworkMode, NetworkRecord, PortMapping, SandboxRecord } from './state/store';
+import type { EndpointRecord, NetworkMode, NetworkRecord, SandboxRecord } from './state/store';
 
 const execFileAsync = promisify(execFile);
 
@@ -77,6 +76,17 @@ function parseModes(values: string[]): ModeSpec {
   const dup = list.find((v, i) => list.indexOf(v) !== i);
   if (dup) throw new NetplumbError(`network ${dup} is given twice`);
   return { kind: 'networks', networks: list };
+}
+
+/** -p values, each parsed as Docker takes it; a bad one is one clear error. */
+export function parsePublish(values: string[]): PortSpec[] {
+  return values.map((v) => {
+    try {
+      return parsePortSpec(v);
+    } catch (err) {
+      throw new NetplumbError((err as Error).message);
+    }
+  });
 }
 
 function parseAddHost(spec: string): { host: string; ip: string } {
@@ -143,20 +153,33 @@ async function makeEndpoints(
     const plans: EndpointPlan[] = [];
     const deviceIndex = new Map<string, number>();
     for (const item of items) {
-      if (!deviceIndex.has(item.net.id)) deviceIndex.set(item.net.id, await networkDriver(item.net.driver).ensure(item.net, host, undo));
+      if (deviceIndex.has(item.net.id)) continue;
+      const steps = undo.size;
+      deviceIndex.set(item.net.id, await networkDriver(item.net.driver).ensure(item.net, host, undo));
+      // The driver had to make the network's device again (after a reboot): its firewall state goes with it.
+      if (undo.size > steps) await rt.firewall()?.restoreNetwork(item.net, undo);
     }
     // In a namespace made just now only lo (1) exists, so the sandbox ends can be given
     // known indexes (2, 3 ...) and the requests inside it need no name lookup first.
     const plan = (pin: boolean) => items.map((item, i) =>
       networkDriver(item.net.driver).planEndpoint(item.net, item.ep, deviceIndex.get(item.net.id)!, { netns: sb.netns!, pinIndex: pin ? 2 + i : undefined, defaultRoute: item.defaultRoute }));
     plans.push(...plan(fresh));
-    let results = await host.send(plans.flatMap((p) => p.host));
-    if (fresh && firstError(results) && results.every((r) => !(r instanceof Error) || ['EBUSY', 'EEXIST'].includes((r as NetlinkError).code))) {
+    // The firewall's bridge-port settings (icc=false: isolated) go in the same send as the links they change.
+    const fw = rt.firewall();
+    const portChanges: PlannedRequest[] = [];
+    for (const item of items) {
+      const change = fw && item.ep.hostIfname ? await fw.endpointPortChange(item.net) : undefined;
+      if (change) portChanges.push(planLinkSet(item.ep.hostIfname!, { bridgePort: change }));
+    }
+    let results = await host.send([...plans.flatMap((p) => p.host), ...portChanges]);
+    let creates = results.slice(0, results.length - portChanges.length);
+    if (fresh && firstError(creates) && creates.every((r) => !(r instanceof Error) || ['EBUSY', 'EEXIST'].includes((r as NetlinkError).code))) {
       // An index was taken after all (fallback tunnel devices of loaded modules): name them instead.
-      const made = results.filter((r) => !(r instanceof Error)).length;
-      if (made > 0) throw firstError(results)!;
+      const made = creates.filter((r) => !(r instanceof Error)).length;
+      if (made > 0) throw firstError(creates)!;
       plans.splice(0, plans.length, ...plan(false));
-      results = await host.send(plans.flatMap((p) => p.host));
+      results = await host.send([...plans.flatMap((p) => p.host), ...portChanges]);
+      creates = results.slice(0, results.length - portChanges.length);
     }
     for (const item of items) {
       if (item.ep.hostIfname && !fresh) {
@@ -187,10 +210,10 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     checkHostname(opts.hostname);
     if (mode.kind === 'host' || mode.kind === 'container') throw new NetplumbError(`--hostname cannot be used with network mode ${mode.kind}: the hostname is shared`);
   }
-  const ports: PortMapping[] = (opts.publish ?? []).flatMap(parsePortSpec);
-  if (ports.length) {
+  const specs = parsePublish(opts.publish ?? []);
+  if (specs.length) {
     if (mode.kind !== 'networks') throw new NetplumbError(`ports cannot be published in network mode ${mode.kind}`);
-    if (!firewallDriver()) throw new NetplumbError('cannot publish ports: this build of netplumb has no firewall driver (nf_tables port publishing)', 'ENOTSUP');
+    if (!rt.firewall()) throw new NetplumbError('cannot publish ports: the firewall driver is turned off (NETPLUMB_FIREWALL=none); port publishing needs nf_tables', 'ENOTSUP');
   }
   for (const server of opts.dns ?? []) if (!isIPv4(server)) throw new NetplumbError(`invalid --dns ${JSON.stringify(server)}: expected an IPv4 address`);
   const extraHosts = (opts.addHosts ?? []).map(parseAddHost);
@@ -213,8 +236,12 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     }
   }
   const userNet = nets.find((n) => !n.isDefault);
+  // Ports are published to the address on the network that carries the default route (as Docker), a bridge network.
+  const publishOn = specs.length ? (nets.find((n) => !n.internal && n.driver === 'bridge') ?? nets.find((n) => n.driver === 'bridge') ?? nets[0]) : undefined;
   const created = await withRollback(async (undo) => {
     for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
+    if (publishOn && publishOn.driver !== 'bridge') throw new NetplumbError(`ports can be published only on bridge networks; network ${publishOn.name} uses the ${publishOn.driver} driver`, 'ENOTSUP');
+    if (publishOn?.internal) throw new NetplumbError(`network ${publishOn.name} is internal: its sandboxes cannot publish ports`);
     if (opts.ip !== undefined && !userNet) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
     if ((opts.aliases ?? []).length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
     if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
@@ -236,7 +263,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       }
       for (const link of links) if (!tx.getSandbox(link.name)) throw new NetplumbError(`sandbox ${link.name} not found (--link)`, 'ENOENT');
       const sb: SandboxRecord = {
-        id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns: opts.dns ?? [], extraHosts, links, ports,
+        id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns: opts.dns ?? [], extraHosts, links, publish: specs.map((p) => p.text), ports: [],
         processes: [], autoRemove: !!opts.autoRemove, created: new Date().toISOString(), status: 'creating', owner: currentOwner(),
       };
       if (mode.kind === 'container') sb.hostname = tx.getSandbox(recordMode.kind === 'container' ? recordMode.sandboxId : '')?.hostname ?? name;
@@ -304,10 +331,10 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       }
       if (endpoints.length) await makeEndpoints(rt, sb, endpoints, true, undo);
     }
-    const fw = firewallDriver();
-    if (fw && ports.length) {
-      const first = endpoints.find((e) => e.defaultRoute) ?? endpoints[0];
-      sb.ports = await fw.publishPorts(sb, first.ep, first.net, ports, undo);
+    if (publishOn) {
+      const target = endpoints.find((e) => e.net.id === publishOn.id)!;
+      sb.ports = await rt.firewall()!.publishPorts(sb, target.ep, target.net, specs, undo);
+      faultPoint('after-publish');
     }
     sb.status = 'ready';
     delete sb.owner;
@@ -320,7 +347,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
   await recordEvents(rt, [
     { kind: 'container.create', container: eventContainer(ready) },
     ...endpoints.map((e) => attachment('network.connect', e.net, ready, e.ep)),
-    // Issue 5's firewall driver fills in the host ports; each published mapping is announced here.
+    // Each mapping the firewall published, with its host port.
     ...portEvents('port.publish', ready, publishedOn?.net, ready.ports),
   ]);
   return ready;
@@ -400,15 +427,12 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
     return { endpoints, networks: new Map(endpoints.map((e) => [e.id, tx.getNetwork(e.networkId)])) };
   });
   const host = await rt.host();
-  const fw = firewallDriver();
+  const fw = rt.firewall();
   const tasks: Array<[string, () => Promise<void>]> = [];
   if (pids.length) tasks.push([`kill processes ${pids.join(', ')}`, () => killProcesses(pids)]);
-  if (fw && sb.ports.length) {
-    for (const ep of endpoints) {
-      const net = await rt.store.read((tx) => tx.getNetwork(ep.networkId));
-      if (net) tasks.push([`unpublish ports of ${sb.name}`, () => fw.unpublishPorts(sb, ep, net)]);
-    }
-  }
+  // A ready sandbox knows which endpoint published; one left half-made may have published on any of them.
+  const publishers = sb.status === 'ready' ? [...new Set(sb.ports.map((p) => p.endpointId))] : (sb.publish ?? []).length ? endpoints.map((e) => e.id) : [];
+  if (fw) for (const id of publishers) tasks.push([`unpublish the ports of ${sb.name}`, () => fw.unpublishPorts(id)]);
   if (sb.mode.kind !== 'host') {
     tasks.push([`remove UTS namespace ${utsFile(sb.name)}`, () => dropNamespaceFile(utsFile(sb.name))]);
     tasks.push([`remove mount namespace ${mntFile(sb.name)}`, () => dropNamespaceFile(mntFile(sb.name))]);

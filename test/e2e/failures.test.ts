@@ -4,20 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { requireSandbox } from '../helpers/sandbox';
-import { netnsList, networkRecord, np, npOk, sh, snapshot } from '../helpers/cli';
-
-/** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */
-function refused(args: string[], message: RegExp, status = 1, env: NodeJS.ProcessEnv = {}): void {
-  const before = snapshot();
-  const r = np(args, env);
-  assert.strictEqual(r.status, status, `netplumb ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.strictEqual(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^netplumb: /);
-  assert.match(lines[0], message);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace was printed');
-  assert.strictEqual(snapshot(), before, `netplumb ${args.join(' ')} changed something`);
-}
+import { netnsList, networkRecord, np, npOk, refused, sh, snapshot } from '../helpers/cli';
 
 describe('e2e: bad input changes nothing', function () {
   before(function () {
@@ -58,8 +45,14 @@ describe('e2e: bad input changes nothing', function () {
     refused(['exec', 'ghost', '--', 'true'], /no such sandbox: ghost/);
     refused(['rm', 'ghost'], /no such sandbox: ghost/);
   });
-  it('publishing a port without a firewall driver is refused, not pretended', () => refused(['create', '--name', 'x6', '--net', 'taken', '-p', '8080:80'], /cannot publish ports: this build of netplumb has no firewall driver/));
-  it('malformed port spec', () => refused(['create', '--name', 'x7', '-p', '80:70000'], /invalid container port "70000"/));
+  it('publishing a port with the firewall driver turned off is refused, not pretended', () =>
+    refused(['create', '--name', 'x6', '--net', 'taken', '-p', '8080:80'], /cannot publish ports: the firewall driver is turned off \(NETPLUMB_FIREWALL=none\)/, 1, { NETPLUMB_FIREWALL: 'none' }));
+  it('malformed port specs are usage errors', () => {
+    refused(['create', '--name', 'x7', '-p', '80:70000'], /invalid port specification "80:70000": container port 70000 is out of range/, 2);
+    refused(['run', '--name', 'x7', '-p', '8000-8002:80-81', '--', 'true'], /the host range has 3 ports but the container range has 2/, 2);
+    refused(['create', '--name', 'x7', '-p', '80/icmp'], /unknown protocol "icmp"/, 2);
+    refused(['port', 'holder', '80/icmp'], /expected PRIVATE_PORT\[\/PROTO\]/, 2);
+  });
   it('usage errors exit 2', () => {
     refused(['network', 'create', '--bogus', 'x'], /unknown option '--bogus'/, 2);
     refused(['network', 'create'], /missing required argument 'name'/, 2);
@@ -84,7 +77,7 @@ describe('e2e: failure part-way leaves nothing behind', function () {
       assert.doesNotMatch(fs.readFileSync('/etc/netns/peer/hosts', 'utf8'), /victim/);
     });
   }
-  for (const step of ['after-bridge', 'after-network']) {
+  for (const step of ['after-bridge', 'after-firewall', 'after-network']) {
     it(`network create with a fault injected ${step} rolls back`, () => {
       refused(['network', 'create', '--subnet', '10.66.0.0/24', 'halfway'], new RegExp(`injected fault at step ${step}`), 1, { NETPLUMB_FAULT: step });
     });

@@ -3,6 +3,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as assert from 'assert';
+import Database from 'better-sqlite3';
 
 export const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -54,7 +56,42 @@ function listDir(dir: string): string[] {
   try { return fs.readdirSync(dir).sort(); } catch { return []; }
 }
 
-/** Everything netplumb can leave anywhere: links, addresses, routes, namespaces, files, records. */
+/** A JSON value without nft's handles and with counters at zero: what stays equal when nothing changed. */
+function withoutHandles(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutHandles);
+  if (!v || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'handle') continue;
+    if (k === 'counter' && x && typeof x === 'object') out[k] = { packets: 0, bytes: 0 };
+    // Elements come in the kernel's hash order, which depends on what was added before.
+    else if (k === 'elem' && Array.isArray(x)) out[k] = x.map(withoutHandles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    else out[k] = withoutHandles(x);
+  }
+  return out;
+}
+
+/** `nft -j list ruleset` of this namespace without metainfo, handles and counter values. */
+export function nftRuleset(): unknown[] {
+  const r = sh('nft', '-j', 'list', 'ruleset');
+  if (r.status !== 0) throw new Error(`nft -j list ruleset: ${r.stderr.trim()}`);
+  return (JSON.parse(r.stdout).nftables as Array<Record<string, unknown>>).filter((o) => !('metainfo' in o)).map(withoutHandles);
+}
+
+/** The host-port reservations as the database holds them, read with a connection of our own. */
+export function portReservations(): Array<{ protocol: string; host_ip: string; host_port: number; owner: string }> {
+  const file = path.join(process.env.NETPLUMB_STATE_DIR!, 'netplumb.db');
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'port_reservations'").get();
+    return table ? (db.prepare('SELECT protocol, host_ip, host_port, owner FROM port_reservations ORDER BY protocol, host_port, host_ip').all() as never) : [];
+  } finally {
+    db.close();
+  }
+}
+
+/** Everything netplumb can leave anywhere: links, addresses, routes, namespaces, files, records, nf_tables, reservations. */
 export function snapshot(): string {
   const links = ipj<Array<{ ifname: string; linkinfo?: { info_kind?: string } }>>('-d', 'link', 'show').map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}`).sort();
   const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('addr', 'show').flatMap((l) => l.addr_info.map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
@@ -63,8 +100,22 @@ export function snapshot(): string {
   const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);
   return JSON.stringify({
     links, addrs, routes, netns: netnsList(), etc: listDir('/etc/netns'), ns: listDir('/run/netplumb/ns'), markers: listDir('/run/netplumb/sandboxes'),
-    networks, sandboxes,
+    networks, sandboxes, nft: nftRuleset(), reservations: portReservations(),
   }, null, 1);
+}
+
+/** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */
+export function refused(args: string[], message: RegExp, status = 1, env: NodeJS.ProcessEnv = {}): string {
+  const before = snapshot();
+  const r = np(args, env);
+  assert.strictEqual(r.status, status, `netplumb ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.strictEqual(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^netplumb: /);
+  assert.match(lines[0], message);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace was printed');
+  assert.strictEqual(snapshot(), before, `netplumb ${args.join(' ')} changed something`);
+  return lines[0];
 }
 
 /** Node one-liners used as server and client for real traffic between sandboxes. */

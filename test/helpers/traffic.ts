@@ -36,8 +36,8 @@ export interface Probe {
   port: number;
 }
 
-/** Runs the probes from ns at once; each answer is the server's reply, 'TIMEOUT' or 'ERROR CODE'. */
-export function probe(ns: NetNs, probes: Probe[], timeoutMs = 1500): string[] {
+/** Runs the probes from ns (undefined: this namespace) at once; each answer is the server's reply, 'TIMEOUT' or 'ERROR CODE'. */
+export function probe(ns: Pick<NetNs, 'name'> | undefined, probes: Probe[], timeoutMs = 1500): string[] {
   const code = `
     const net = require('net'), dgram = require('dgram');
     const probes = ${JSON.stringify(probes)};
@@ -57,7 +57,8 @@ export function probe(ns: NetNs, probes: Probe[], timeoutMs = 1500): string[] {
       }
     });
     Promise.all(probes.map(one)).then((r) => { console.log(JSON.stringify(r)); process.exit(0); });`;
-  const r = spawnSync('ip', ['netns', 'exec', ns.name!, process.execPath, '-e', code], { encoding: 'utf8', timeout: timeoutMs + 10000 });
+  const [cmd, args] = ns ? ['ip', ['netns', 'exec', ns.name!, process.execPath, '-e', code]] : [process.execPath, ['-e', code]];
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs + 10000 });
   if (r.status !== 0) throw new Error(`probe client failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
 }

@@ -4,6 +4,7 @@
 // port of the bridge and whose other end is born inside the sandbox.
 //   ip link add np-ID mtu M type bridge; ip addr add GW/LEN dev np-ID; ip link set np-ID up
 //   ip link add npEP mtu M master np-ID up type veth peer name eth0 netns SANDBOX address MAC
+import { isIPv4 } from 'net';
 import { NetlinkError } from '../../errors';
 import type { Netlink } from '../../netlink/handle';
 import { planLinkAdd, planLinkDel, type Link } from '../../netlink/links';
@@ -18,11 +19,12 @@ import { uplinkMtu } from './uplink';
 /** The default network's bridge: docker0's analogue. */
 export const DEFAULT_BRIDGE = 'np0';
 
-/** -o options this driver takes. The firewall ones are kept for the firewall driver (port publishing, masquerade, isolation). */
+/** -o options this driver takes. The firewall driver acts on the last four (icc is short for enable_icc). */
 const OPTIONS = new Set([
   'com.docker.network.bridge.name',
   'com.docker.network.driver.mtu',
   'com.docker.network.bridge.enable_icc',
+  'icc',
   'com.docker.network.bridge.enable_ip_masquerade',
   'com.docker.network.bridge.host_binding_ipv4',
 ]);
@@ -47,10 +49,14 @@ export const bridgeDriver: NetworkDriver = {
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
     for (const key of Object.keys(input.options))
       if (!OPTIONS.has(key)) throw new NetplumbError(`unknown option ${key} for the bridge driver (known: ${[...OPTIONS].join(', ')})`);
-    for (const key of ['com.docker.network.bridge.enable_icc', 'com.docker.network.bridge.enable_ip_masquerade']) {
+    for (const key of ['com.docker.network.bridge.enable_icc', 'icc', 'com.docker.network.bridge.enable_ip_masquerade']) {
       const v = input.options[key];
       if (v !== undefined && v !== 'true' && v !== 'false') throw new NetplumbError(`option ${key} must be true or false, not ${JSON.stringify(v)}`);
     }
+    const icc = input.options.icc, enableIcc = input.options['com.docker.network.bridge.enable_icc'];
+    if (icc !== undefined && enableIcc !== undefined && icc !== enableIcc) throw new NetplumbError('options icc and com.docker.network.bridge.enable_icc disagree');
+    const binding = input.options['com.docker.network.bridge.host_binding_ipv4'];
+    if (binding !== undefined && !isIPv4(binding)) throw new NetplumbError(`option com.docker.network.bridge.host_binding_ipv4 must be an IPv4 address, not ${JSON.stringify(binding)}`);
     let device = input.isDefault ? DEFAULT_BRIDGE : `np-${input.id.slice(0, 12)}`;
     const custom = input.options['com.docker.network.bridge.name'];
     if (custom !== undefined) {

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Database from 'better-sqlite3';
 import { NetplumbError } from '../errors';
+import type { HostPortKey, PortReservation, Protocol } from '../firewall/types';
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StateStore, StateTx } from './store';
 
 const SCHEMA = `
@@ -25,7 +26,19 @@ CREATE TABLE IF NOT EXISTS addresses (
   PRIMARY KEY (network_id, address)
 );
 CREATE TABLE IF NOT EXISTS cursors (network_id TEXT PRIMARY KEY REFERENCES networks(id), address TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS port_reservations (
+  protocol TEXT NOT NULL,
+  host_ip TEXT NOT NULL,
+  host_port INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  PRIMARY KEY (protocol, host_ip, host_port)
+);
+CREATE INDEX IF NOT EXISTS port_reservations_by_port ON port_reservations (protocol, host_port);
+CREATE INDEX IF NOT EXISTS port_reservations_by_owner ON port_reservations (owner);
 `;
+
+type ReservationRow = { protocol: Protocol; host_ip: string; host_port: number; owner: string };
+const reservation = (r: ReservationRow): PortReservation => ({ protocol: r.protocol, hostIp: r.host_ip, hostPort: r.host_port, owner: r.owner });
 
 type Row = { data: string };
 
@@ -105,6 +118,53 @@ class SqliteTx implements StateTx {
   }
   setCursor(networkId: string, address: string): void {
     this.db.prepare('INSERT INTO cursors (network_id, address) VALUES (?, ?) ON CONFLICT(network_id) DO UPDATE SET address = excluded.address').run(networkId, address);
+  }
+
+  portReservationsAt(slots: Array<{ protocol: string; port: number }>): PortReservation[] {
+    // Consecutive ports of a protocol are read with one range scan of the (protocol, host_port) index.
+    const byProtocol = new Map<string, number[]>();
+    for (const s of slots) {
+      const list = byProtocol.get(s.protocol);
+      if (list) list.push(s.port);
+      else byProtocol.set(s.protocol, [s.port]);
+    }
+    const range = this.db.prepare('SELECT protocol, host_ip, host_port, owner FROM port_reservations WHERE protocol = ? AND host_port BETWEEN ? AND ?');
+    const out: PortReservation[] = [];
+    for (const [protocol, ports] of byProtocol) {
+      const sorted = [...new Set(ports)].sort((a, b) => a - b);
+      for (let i = 0; i < sorted.length; ) {
+        let j = i;
+        while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+        for (const row of range.all(protocol, sorted[i], sorted[j]) as ReservationRow[]) out.push(reservation(row));
+        i = j + 1;
+      }
+    }
+    return out;
+  }
+  portReservationsOf(owner?: string): PortReservation[] {
+    const rows = owner === undefined
+      ? this.db.prepare('SELECT protocol, host_ip, host_port, owner FROM port_reservations ORDER BY protocol, host_port').all()
+      : this.db.prepare('SELECT protocol, host_ip, host_port, owner FROM port_reservations WHERE owner = ? ORDER BY protocol, host_port').all(owner);
+    return (rows as ReservationRow[]).map(reservation);
+  }
+  addPortReservations(items: PortReservation[]): void {
+    const insert = this.db.prepare('INSERT INTO port_reservations (protocol, host_ip, host_port, owner) VALUES (?, ?, ?, ?)');
+    for (const r of items) {
+      try {
+        insert.run(r.protocol, r.hostIp, r.hostPort, r.owner);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new NetplumbError(`host port ${r.hostIp}:${r.hostPort}/${r.protocol} is already reserved`, 'EEXIST');
+        throw err;
+      }
+    }
+  }
+  deletePortReservations(owner: string, keys?: HostPortKey[]): void {
+    if (!keys) {
+      this.db.prepare('DELETE FROM port_reservations WHERE owner = ?').run(owner);
+      return;
+    }
+    const del = this.db.prepare('DELETE FROM port_reservations WHERE owner = ? AND protocol = ? AND host_ip = ? AND host_port = ?');
+    for (const k of keys) del.run(owner, k.protocol, k.hostIp, k.hostPort);
   }
 }
 

@@ -6,6 +6,7 @@
 // conflict (etcd's STM); SQLite runs each write in one IMMEDIATE transaction,
 // which is what keeps concurrent commands from handing out the same name or
 // address.
+import type { HostPortKey, PortReservation } from '../firewall/types';
 
 /** The process that is creating something; gc removes half-made records whose owner is gone. */
 export interface Owner {
@@ -39,13 +40,16 @@ export interface NetworkRecord {
   owner?: Owner;
 }
 
-/** A published port, as `-p [IP:][HOSTPORT:]PORT[/PROTO]` gives it. */
-export interface PortMapping {
-  hostIp: string;
-  /** 0: let the firewall driver pick one. */
-  hostPort: number;
-  containerPort: number;
+/** A port a sandbox publishes, as the firewall resolved it (host port chosen, never ephemeral). */
+export interface PublishedPortRecord {
   protocol: 'tcp' | 'udp' | 'sctp';
+  /** '0.0.0.0' for every host address. */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+  /** The endpoint whose address the port leads to (the owner tag of its nft map elements). */
+  endpointId: string;
 }
 
 export type NetworkMode =
@@ -64,7 +68,10 @@ export interface SandboxRecord {
   dns: string[];
   extraHosts: Array<{ host: string; ip: string }>;
   links: Array<{ name: string; alias: string }>;
-  ports: PortMapping[];
+  /** -p values as given (records written before port publishing existed lack it). */
+  publish?: string[];
+  /** The ports published, as resolved when the sandbox was created. */
+  ports: PublishedPortRecord[];
   /** Processes started detached (-d), for ps and rm (in host mode the only way to find them). */
   processes: Owner[];
   autoRemove: boolean;
@@ -112,6 +119,15 @@ export interface StateTx {
   /** The last address handed out on a network, where round-robin allocation goes on from. */
   getCursor(networkId: string): string | undefined;
   setCursor(networkId: string, address: string): void;
+
+  /** Host-port reservations at these protocol/port slots, whatever their address (indexed by protocol and port). */
+  portReservationsAt(slots: Array<{ protocol: string; port: number }>): PortReservation[];
+  /** One owner's host-port reservations, or everyone's. */
+  portReservationsOf(owner?: string): PortReservation[];
+  /** Records reservations; a key already held (same protocol, address and port) throws. */
+  addPortReservations(items: PortReservation[]): void;
+  /** Drops an owner's reservations: all, or those of `keys`. */
+  deletePortReservations(owner: string, keys?: HostPortKey[]): void;
 }
 
 export interface StateStore {

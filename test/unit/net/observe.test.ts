@@ -128,8 +128,8 @@ describe('observability over the state store', function () {
 
   it('port events only for mappings that were given a host port', () => {
     const events = portEvents('port.publish', a, web, [
-      { hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
-      { hostIp: '0.0.0.0', hostPort: 0, containerPort: 81, protocol: 'tcp' },
+      { hostIp: '0.0.0.0', hostPort: 8080, containerIp: '10.0.0.2', containerPort: 80, protocol: 'tcp', endpointId: 'e1' },
+      { hostIp: '0.0.0.0', hostPort: 0, containerIp: '10.0.0.2', containerPort: 81, protocol: 'tcp', endpointId: 'e1' },
     ]);
     assert.deepStrictEqual(events, [{
       kind: 'port.publish', container: { id: a.id, name: 'a' }, network: { id: web.id, name: 'web', driver: 'bridge' },
