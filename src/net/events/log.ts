@@ -8,6 +8,7 @@
 // Lines are written whole with one append (O_APPEND), so lines from
 // concurrent commands never interleave. A reader ignores a last line without
 // its newline (a write in progress) and fails on any other malformed line.
+import * as fs from 'fs';
 import { promises as fsp, watch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import { AsyncQueue } from './queue';
@@ -113,6 +114,37 @@ export class EventLog {
     return events.filter((e) => this.inWindow(e, options));
   }
 
+  /** The log's current size and number of complete lines (0 and 0 when there is no log yet). */
+  private endOfLog(): { offset: number; lines: number } {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch {
+      return { offset: 0, lines: 0 };
+    }
+    try {
+      const chunk = Buffer.alloc(1 << 16);
+      let offset = 0;
+      let lastNewline = 0;
+      let lines = 0;
+      for (;;) {
+        const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
+        if (n === 0) break;
+        for (let i = 0; i < n; i++) {
+          if (chunk[i] === 0x0a) {
+            lines++;
+            lastNewline = offset + i + 1;
+          }
+        }
+        offset += n;
+      }
+      // A half-written last line is not history yet: start at its beginning.
+      return { offset: lastNewline, lines };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /**
    * The recorded events since `since` (default: none of the past), then every
    * event appended later, as they are written (inotify, no polling), until
@@ -120,8 +152,11 @@ export class EventLog {
    */
   follow(options: { since?: Date } = {}): AsyncIterableIterator<NetplumbEvent> & { close(): void } {
     const queue = new AsyncQueue<NetplumbEvent>();
-    let offset = 0;
-    let line = 1;
+    // Where history ends is fixed now, synchronously: an event appended right
+    // after follow() returns must be emitted, however late the watcher starts.
+    const history = options.since === undefined ? this.endOfLog() : { offset: 0, lines: 0 };
+    let offset = history.offset;
+    let line = 1 + history.lines;
     let watcher: FSWatcher | undefined;
     let reading = Promise.resolve();
     const catchUp = (emit: boolean) => {
@@ -141,7 +176,7 @@ export class EventLog {
       });
       watcher.on('error', (err) => queue.fail(err));
       queue.onClose(() => watcher?.close());
-      await catchUp(options.since !== undefined);
+      await catchUp(true);
     };
     start().catch((err: Error) => queue.fail(err));
     return queue;

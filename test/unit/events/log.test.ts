@@ -121,6 +121,18 @@ describe('event log', () => {
     }
     assert.deepStrictEqual(await stream.next(), { value: undefined, done: true });
   });
+
+  it('without --since, emits an event appended at once after following starts, and no history', async () => {
+    await log.append({ kind: 'network.create', network: net });
+    // No await between follow() and append(): the watcher is not set up yet.
+    const stream = log.follow();
+    try {
+      await log.append({ kind: 'container.create', container: api });
+      assert.strictEqual((await next(stream)).kind, 'container.create');
+    } finally {
+      stream.close();
+    }
+  });
 });
 
 describe('event times and rendering', () => {
