@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { createNetwork, inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from '../net/network';
 import { connectNetwork, disconnectNetwork } from '../net/connect';
-import { collect, eachName, keyValues, parseMtu, withRuntime } from './context';
+import { checkAlias } from '../net/name-options';
+import { collect, eachName, keyValues, parseMtu, usage, withRuntime } from './context';
 import { printBlock, printJson, printTable, shortId } from './output';
 
 export function registerNetwork(program: Command): void {
@@ -83,6 +84,7 @@ export function registerNetwork(program: Command): void {
     .option('--ip <ip>', 'the address to use on this network')
     .option('--alias <name>', 'another name the sandbox has on this network (repeatable)', collect, [])
     .action(async (networkName: string, sandbox: string, o: { ip?: string; alias: string[] }) => {
+      for (const alias of o.alias) usage(() => checkAlias(alias));
       await withRuntime((rt) => connectNetwork(rt, networkName, sandbox, { ip: o.ip, aliases: o.alias }).then(() => undefined), true);
     });
 

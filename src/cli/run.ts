@@ -24,8 +24,9 @@ export function registerRun(program: Command): void {
     .passThroughOptions()
     .action(async (rawArgv: string[], f: SandboxFlags & { detach?: boolean; rm?: boolean }) => {
       const argv = commandArgs(rawArgv);
+      const options = toSandboxOptions(f, !!f.rm);
       await withRuntime(async (rt) => {
-        const sb = await createSandbox(rt, toSandboxOptions(f, !!f.rm));
+        const sb = await createSandbox(rt, options);
         if (f.detach) {
           if (f.rm) {
             // A supervisor (this CLI, detached) waits for the command and removes the sandbox after it.

@@ -1,6 +1,7 @@
 // Networks: create (subnet from IPAM, kernel objects by the driver), list,
 // inspect, remove, prune; the default network `bridge` (np0), made on first use.
 import { NetplumbError } from './errors';
+import { dnsNameProblem } from './dns/names';
 import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
@@ -30,6 +31,9 @@ export function checkNetworkName(name: string): void {
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name))
     throw new NetplumbError(`invalid network name ${JSON.stringify(name)}: letters, digits, '_', '.', '-', starting with a letter or digit`);
   if (name.length > 64) throw new NetplumbError(`network name ${JSON.stringify(name.slice(0, 20) + '...')} is ${name.length} characters long; at most 64`);
+  // members resolve as NAME.NETWORK
+  const problem = dnsNameProblem(name);
+  if (problem) throw new NetplumbError(`invalid network name ${JSON.stringify(name)}: it must be a DNS name, and ${problem}`);
 }
 
 /** What already uses addresses on the host, apart from netplumb's own devices. */

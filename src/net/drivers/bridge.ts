@@ -43,6 +43,7 @@ export function isMissing(err: unknown): boolean {
 export const bridgeDriver: NetworkDriver = {
   name: 'bridge',
   subnetOwnedByHost: true,
+  gatewayOnHost: true,
 
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
     for (const key of Object.keys(input.options))
