@@ -4,20 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { requireSandbox } from '../helpers/sandbox';
-import { netnsList, np, npOk, sh, snapshot } from '../helpers/cli';
-
-/** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */
-function refused(args: string[], message: RegExp, status = 1, env: NodeJS.ProcessEnv = {}): void {
-  const before = snapshot();
-  const r = np(args, env);
-  assert.strictEqual(r.status, status, `netplumb ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.strictEqual(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^netplumb: /);
-  assert.match(lines[0], message);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace was printed');
-  assert.strictEqual(snapshot(), before, `netplumb ${args.join(' ')} changed something`);
-}
+import { netnsList, np, npOk, refused, sh, snapshot } from '../helpers/cli';
 
 describe('e2e: bad input changes nothing', function () {
   before(function () {

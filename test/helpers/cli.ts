@@ -1,5 +1,6 @@
 // Helpers for the CLI's end-to-end tests: run `netplumb` as a user would, and
 // read the machine's state through independent oracles (ip -j, the file system).
+import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -49,8 +50,34 @@ export function snapshot(): string {
   const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);
   return JSON.stringify({
     links, addrs, routes, netns: netnsList(), etc: listDir('/etc/netns'), ns: listDir('/run/netplumb/ns'), markers: listDir('/run/netplumb/sandboxes'),
-    networks, sandboxes,
+    networks, sandboxes, dnsListeners: dnsListeners(),
   }, null, 1);
+}
+
+/** Addresses something listens on at port 53 in this namespace (netplumb's DNS server, on gateways), as `ss` sees them. */
+export function dnsListeners(): string[] {
+  const out: string[] = [];
+  for (const proto of ['u', 't']) {
+    const r = sh('ss', `-Hln${proto}`);
+    for (const line of r.stdout.split('\n')) {
+      const local = line.trim().split(/\s+/)[3] ?? '';
+      if (local.endsWith(':53')) out.push(`${proto === 'u' ? 'udp' : 'tcp'} ${local}`);
+    }
+  }
+  return out.sort();
+}
+
+/** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */
+export function refused(args: string[], message: RegExp, status = 1, env: NodeJS.ProcessEnv = {}): void {
+  const before = snapshot();
+  const r = np(args, env);
+  assert.strictEqual(r.status, status, `netplumb ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.strictEqual(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^netplumb: /);
+  assert.match(lines[0], message);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace was printed');
+  assert.strictEqual(snapshot(), before, `netplumb ${args.join(' ')} changed something`);
 }
 
 /** Node one-liners used as server and client for real traffic between sandboxes. */
