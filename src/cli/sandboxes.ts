@@ -41,7 +41,7 @@ export function registerSandboxCommands(program: Command): void {
           printBlock({
             name: d.name, id: d.id, hostname: d.hostname, mode: modeText(d), created: d.created, status: d.status, pids: d.pids,
             endpoints: d.endpoints.map((e) => ({ network: e.network, interface: e.ifname, hostInterface: e.hostIfname, address: `${e.address}/${e.prefixlen}`, mac: e.mac, gateway: e.defaultGateway, aliases: e.aliases })),
-            ports: d.ports.map(formatPort), dns: d.dns, extraHosts: d.extraHosts.map((h) => `${h.host}:${h.ip}`), links: d.links.map((l) => `${l.name}:${l.alias}`), paths: d.paths,
+            ports: d.ports.map(formatPort), dns: d.dns, dnsSearch: d.dnsSearch ?? [], dnsOptions: d.dnsOptions ?? [], extraHosts: d.extraHosts.map((h) => `${h.host}:${h.ip}`), links: d.links.map((l) => `${l.name}:${l.alias}`), paths: d.paths,
           });
         }
       });

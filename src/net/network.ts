@@ -2,6 +2,7 @@
 // inspect, remove, prune; the default network `bridge` (np0), made on first use.
 import { NetplumbError } from './errors';
 import { dnsNameProblem } from './dns/names';
+import { syncDnsNetworks } from './dns-sync';
 import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
@@ -150,6 +151,8 @@ export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkR
   if (net.status === 'creating' && ownerAlive(net.owner)) throw new NetplumbError(`network ${net.name} is being created by another command`, 'EBUSY');
   const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId));
   if (users.length) throw new NetplumbError(`network ${net.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
+  // Without members the DNS server no longer serves it; this only makes sure (a command that died part-way may have left it served).
+  await syncDnsNetworks(rt, [net.id]);
   await deleteNetworkObjects(rt, net);
   await rt.store.update((tx) => {
     if (tx.listEndpoints({ networkId: net.id }).length) throw new NetplumbError(`network ${net.name} gained an endpoint while being removed`, 'EBUSY');

@@ -16,7 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, type ChildProcess } from 'child_process';
 import { requireSandbox } from '../helpers/sandbox';
-import { dnsListeners, ipj, np, npOk, refused, sh, snapshot } from '../helpers/cli';
+import { CLI, dnsListeners, ipj, np, npOk, refused, sh, snapshot } from '../helpers/cli';
 
 const UPSTREAM = path.join(__dirname, '..', 'helpers', 'dns-upstream.js');
 const HOST_RESOLV_CONF = 'nameserver 127.0.0.53\nnameserver 10.250.0.53\nsearch example.test\noptions edns0\n';
@@ -63,6 +63,16 @@ async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Runs `netplumb ARGS...` without waiting (to run several at once). */
+function npAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c) => { stderr += c; });
+    child.on('exit', (status) => resolve({ status, stderr }));
+  });
 }
 
 function removeAllSandboxes(): void {
@@ -265,6 +275,17 @@ describe('e2e: name resolution (DNS)', function () {
     assert.match(npOk('gc'), /removed sandbox k1 \(left half-made\)/);
     assert.strictEqual(resolve('b', 'kweb'), undefined);
     assert.strictEqual(resolve('b', 'k1'), undefined);
+  });
+
+  it('sandboxes created, then removed, at the same moment: every name answers, then none', async () => {
+    const names = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+    const results = await Promise.all(names.map((n) => npAsync(['create', '--name', n, '--net', 'dns1', '--alias', `${n}-alias`])));
+    results.forEach((r, i) => assert.strictEqual(r.status, 0, `create ${names[i]}: ${r.stderr}`));
+    for (const n of names) assert.strictEqual(resolve('b', `${n}-alias`), ipOf(n), `${n}-alias in b`);
+    const removed = await Promise.all(names.map((n) => npAsync(['rm', n])));
+    removed.forEach((r, i) => assert.strictEqual(r.status, 0, `rm ${names[i]}: ${r.stderr}`));
+    for (const n of names) assert.strictEqual(resolve('b', `${n}-alias`), undefined, `${n}-alias still resolves in b`);
+    assert.strictEqual(resolve('b', 'e'), ipOf('e'));
   });
 
   it('the DNS server is gone once the last sandbox has left', async () => {
