@@ -10,6 +10,7 @@
 // the older read could land last; a process lock (lock.ts) orders them.
 import { MAX_NAMESERVERS, removeNetwork as dnsRemoveNetwork, setNetwork, dnsServerStatus, type DnsMember, type DnsNetwork } from './dns';
 import { isLoopbackIp } from './dns/ip';
+import { dnsNameProblem } from './dns/names';
 import { networkDriver } from './drivers';
 import { NetplumbError } from './errors';
 import { withProcessLock } from './lock';
@@ -21,6 +22,8 @@ import type { NetworkRecord, SandboxRecord, StateTx } from './state/store';
 export function servedByDns(net: NetworkRecord): boolean {
   return !net.isDefault && networkDriver(net.driver).gatewayOnHost;
 }
+
+const isDnsName = (name: string) => dnsNameProblem(name) === undefined;
 
 /** Where the server's control socket, pid file and log are (DEFAULT_RUNTIME_DIR is the same folder). */
 const dnsOptions = () => ({ runtimeDir: RUN_DIR });
@@ -38,11 +41,14 @@ export function dnsNetworkOf(tx: StateTx, net: NetworkRecord, exclude: Exclusion
   for (const ep of tx.listEndpoints({ networkId: net.id })) {
     if (ep.sandboxId === exclude.sandboxId || ep.id === exclude.endpointId) continue;
     const sb = tx.getSandbox(ep.sandboxId);
-    if (!sb) continue;
+    // Names are checked as DNS names when given; one kept from before those checks must not block the whole network.
+    if (!sb || !isDnsName(sb.name)) continue;
     const member: DnsMember = { id: sb.id, name: sb.name, ipv4: ep.address };
-    if (sb.hostname !== sb.name) member.hostname = sb.hostname;
-    if (ep.aliases.length) member.aliases = ep.aliases;
-    if (sb.dns.length) member.dns = sb.dns;
+    if (sb.hostname !== sb.name && isDnsName(sb.hostname)) member.hostname = sb.hostname;
+    const aliases = ep.aliases.filter(isDnsName);
+    if (aliases.length) member.aliases = aliases;
+    const upstreams = sb.dns.filter((d) => !isLoopbackIp(d)); // refused when given (checkUpstreamsFor); older records may hold one
+    if (upstreams.length) member.dns = upstreams;
     members.push(member);
   }
   return { id: net.id, name: net.name, subnets: [{ subnet: net.subnet, gateway: net.gateway }], members };

@@ -229,10 +229,6 @@ describe('e2e: name resolution (DNS)', function () {
 
   it('the first member of a network whose create fails at the DNS step leaves no DNS listener behind', () => {
     npOk('network', 'create', '--subnet', '10.73.0.0/24', 'dns3');
-    // Once a bridge has had a port the kernel gives it an IPv6 link-local address; have that happen before the snapshot.
-    npOk('create', '--name', 'h0', '--net', 'dns3');
-    npOk('rm', 'h0');
-    assert.ok(!dnsListeners().some((l) => l.includes('10.73.0.1:53')), 'dns3 is still served after its only member left');
     refused(['create', '--name', 'h1', '--net', 'dns3'], /injected fault at step after-dns/, 1, { NETPLUMB_FAULT: 'after-dns' });
     assert.ok(!dnsListeners().some((l) => l.includes('10.73.0.1:53')));
   });

@@ -44,7 +44,9 @@ function listDir(dir: string): string[] {
 /** Everything netplumb can leave anywhere: links, addresses, routes, namespaces, files, records. */
 export function snapshot(): string {
   const links = ipj<Array<{ ifname: string; linkinfo?: { info_kind?: string } }>>('-d', 'link', 'show').map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}`).sort();
-  const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('addr', 'show').flatMap((l) => l.addr_info.map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
+  // IPv6 link-local addresses are the kernel's own, made when a link first has carrier (a bridge: its first port), not netplumb's.
+  const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }> }>>('addr', 'show')
+    .flatMap((l) => l.addr_info.filter((a) => !(a.family === 'inet6' && a.scope === 'link')).map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
   const routes = ipj<Array<{ dst: string; dev?: string }>>('route', 'show').map((r) => `${r.dst}:${r.dev ?? ''}`).sort();
   const networks = JSON.parse(npOk('network', 'inspect', '--json', ...JSON.parse(npOk('network', 'ls', '--json')).map((n: { name: string }) => n.name)) || '[]');
   const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);

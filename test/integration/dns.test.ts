@@ -258,12 +258,15 @@ describe('DNS server (integration)', function () {
     const started = await Promise.all(Array.from({ length: 4 }, () => ensureDnsServer(opts())));
     const pid = started[0].pid;
     assert.ok(started.every((s) => s.pid === pid), `several servers answered: ${started.map((s) => s.pid).join(' ')}`);
+    // Servers in this test's namespace only: other test runs on the machine have theirs.
+    const ownNetns = await fs.readlink('/proc/self/ns/net');
     const daemons = async () => {
       const pids: number[] = [];
       for (const p of await fs.readdir('/proc')) {
         if (!/^\d+$/.test(p)) continue;
         const cmd = await fs.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-        if (cmd.includes('dns/daemon.js')) pids.push(Number(p));
+        const netns = await fs.readlink(`/proc/${p}/ns/net`).catch(() => '');
+        if (cmd.includes('dns/daemon.js') && netns === ownNetns) pids.push(Number(p));
       }
       return pids;
     };
