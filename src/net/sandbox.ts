@@ -186,8 +186,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     if (mode.kind !== 'networks') throw new NetplumbError(`ports cannot be published in network mode ${mode.kind}`);
     if (!firewallDriver()) throw new NetplumbError('cannot publish ports: this build of netplumb has no firewall driver (nf_tables port publishing)', 'ENOTSUP');
   }
-  const names = parseNameOptions(opts);
-  const { dns, dnsSearch, dnsOptions, extraHosts, links, aliases } = names;
+  const { dns, dnsSearch, dnsOptions, extraHosts, links, aliases } = parseNameOptions(opts);
   if ((links.length || aliases.length) && mode.kind !== 'networks') throw new NetplumbError(`--link and --network-alias need a network, not mode ${mode.kind}`);
   if (mode.kind === 'host' || mode.kind === 'container') {
     // Docker's "conflicting options": these files are the host's, or the joined sandbox's
