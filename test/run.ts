@@ -75,6 +75,24 @@ function prepareSandbox(): void {
   execFileSync('hostname', ['netplumb-test']);
 }
 
+/**
+ * A DNS server the tests started and left running (it leaves by itself only
+ * when it serves no network) would keep the throwaway namespace alive after
+ * the run: stop it, and count it as a failure. Returns 1 when one was left.
+ */
+function stopLeftDnsServer(): number {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync('/run/netplumb/dns.pid', 'utf8').trim());
+    process.kill(pid, 0);
+  } catch {
+    return 0;
+  }
+  console.error(`\nThe tests left netplumb's DNS server running (pid ${pid}, serving networks whose sandboxes were not removed); stopped it.`);
+  process.kill(pid, 'SIGTERM');
+  return 1;
+}
+
 function testFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
@@ -102,8 +120,9 @@ function main(): void {
   for (const suite of suites) for (const file of testFiles(path.join(distTest, suite))) mocha.addFile(file);
   const runner = mocha.run(() => {
     const s = runner.stats!;
-    console.log(`\n${s.passes} passed, ${s.failures} failed, ${s.pending} skipped`);
-    process.exitCode = s.failures > 0 ? 1 : 0;
+    const leaks = process.env.NETPLUMB_TEST_ISOLATED ? stopLeftDnsServer() : 0;
+    console.log(`\n${s.passes} passed, ${s.failures + leaks} failed, ${s.pending} skipped`);
+    process.exitCode = s.failures + leaks > 0 ? 1 : 0;
   });
 }
 

@@ -7,6 +7,16 @@ import { NetplumbError } from '../net/errors';
 
 export class UsageError extends Error {}
 
+/** Runs a check of a command-line value; its NetplumbError becomes a usage error (exit 2). */
+export function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof NetplumbError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21) in the effective set. */
 export function checkPrivileges(): void {
   let eff = 0n;

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { createNetwork, listNetworks, pruneNetworks, removeNetwork } from '../net/network';
 import { inspectNetworkAsDocker } from '../net/observe/inspect';
 import { connectNetwork, disconnectNetwork } from '../net/connect';
-import { collect, eachName, keyValues, parseMtu, printInspected, withRuntime } from './context';
+import { checkAlias } from '../net/name-options';
+import { collect, eachName, keyValues, parseMtu, printInspected, usage, withRuntime } from './context';
 import { printJson, printTable, shortId } from './output';
 
 export function registerNetwork(program: Command): void {
@@ -75,6 +76,7 @@ export function registerNetwork(program: Command): void {
     .option('--ip <ip>', 'the address to use on this network')
     .option('--alias <name>', 'another name the sandbox has on this network (repeatable)', collect, [])
     .action(async (networkName: string, sandbox: string, o: { ip?: string; alias: string[] }) => {
+      for (const alias of o.alias) usage(() => checkAlias(alias));
       await withRuntime((rt) => connectNetwork(rt, networkName, sandbox, { ip: o.ip, aliases: o.alias }).then(() => undefined), true);
     });
 

@@ -7,7 +7,9 @@ import { createEndpointRecord, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import { resolveNetwork } from './network';
 import { faultPoint, withRollback } from './rollback';
-import { makeEndpoints, refreshPeers } from './sandbox';
+import { makeEndpoints, refreshFiles } from './sandbox';
+import { checkUpstreamsFor, servedByDns, syncDnsNetworks } from './dns-sync';
+import { checkAlias } from './name-options';
 import type { Runtime } from './runtime';
 import { attachment, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
@@ -29,11 +31,13 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
   const net = await resolveNetwork(rt, networkName);
   if (options.ip !== undefined && net.isDefault) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
   if ((options.aliases ?? []).length && net.isDefault) throw new NetplumbError('--alias works only on user-defined networks');
+  const aliases = [...new Set((options.aliases ?? []).map((a) => checkAlias(a)))];
   const { sb, ep, defaultRoute } = await rt.store.update((tx) => {
     const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
+    checkUpstreamsFor(net, sb);
     const existing = tx.listEndpoints({ sandboxId: sb.id });
     if (existing.some((e) => e.networkId === net.id)) throw new NetplumbError(`sandbox ${sb.name} is already connected to network ${net.name}`, 'EEXIST');
-    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases: options.aliases, withHostLink: net.driver === 'bridge' });
+    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases, withHostLink: net.driver === 'bridge' });
     const defaultRoute = !net.internal && !existing.some((e) => e.defaultGateway);
     if (defaultRoute) {
       ep.defaultGateway = net.gateway;
@@ -42,10 +46,25 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
     return { sb, ep, defaultRoute };
   });
   const made = await withRollback(async (undo) => {
+    // Recorded before the record's undo so that it runs after it: names and files are made again from records without this endpoint.
+    let namesSent = false;
+    let filesWritten = false;
+    undo.record(`names and files of ${sb.name} on network ${net.name}`, async () => {
+      if (namesSent) await syncDnsNetworks(rt, [net.id]);
+      if (filesWritten) await refreshFiles(rt, [net.id], sb);
+    });
     undo.record(`record of endpoint ${ep.id.slice(0, 12)}`, () => rt.store.update((tx) => tx.deleteEndpoint(ep.id)));
     await makeEndpoints(rt, sb, [{ net, ep, defaultRoute }], false, undo);
     faultPoint('after-connect');
-    await refreshPeers(rt, [...new Set([net.id, ...(await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).map((e) => e.networkId)))])], sb);
+    if (servedByDns(net)) {
+      faultPoint('dns');
+      namesSent = true;
+      await syncDnsNetworks(rt, [net.id]);
+      faultPoint('after-dns');
+    }
+    // Its resolv.conf may name the DNS server now; its hosts lists the new address.
+    filesWritten = true;
+    await refreshFiles(rt, [net.id], sb);
     return ep;
   });
   await recordEvents(rt, [attachment('network.connect', net, sb, made)]);
@@ -70,29 +89,44 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
   const fw = rt.firewall();
   if (published.length && fw) await fw.unpublishPorts(ep.id);
   const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
-  const inSandbox = await Netlink.open({ netns: sb.netns! });
-  try {
-    if (removal.host.length) for (const r of await host.send(removal.host)) if (r instanceof Error) throw r;
-    if (removal.sandbox.length) for (const r of await inSandbox.send(removal.sandbox)) if (r instanceof Error) throw r;
-    // The default route went with the link: give it to the next network that has a gateway.
-    const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
-    if (next) {
-      await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
-      next.ep.defaultGateway = next.net.gateway;
+  const served = servedByDns(net);
+  await withRollback(async (undo) => {
+    // Its name goes first, before its address stops answering; undone, it is sent again from the records, which still have it.
+    if (served) {
+      undo.record(`names on network ${net.name} on the DNS server`, () => syncDnsNetworks(rt, [net.id]));
+      faultPoint('dns');
+      await syncDnsNetworks(rt, [net.id], { endpointId: ep.id });
+      faultPoint('after-dns');
     }
-    await rt.store.update((tx) => {
-      tx.deleteEndpoint(ep.id);
-      if (next) tx.putEndpoint(next.ep);
-      if (published.length) {
-        const current = tx.getSandbox(sb.id);
-        if (current) tx.putSandbox({ ...current, ports: current.ports.filter((p) => p.endpointId !== ep.id) });
+    const inSandbox = await Netlink.open({ netns: sb.netns! });
+    try {
+      if (removal.host.length) for (const r of await host.send(removal.host)) if (r instanceof Error) throw r;
+      if (removal.sandbox.length) for (const r of await inSandbox.send(removal.sandbox)) if (r instanceof Error) throw r;
+      // The default route went with the link: give it to the next network that has a gateway.
+      const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
+      if (next) {
+        await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
+        next.ep.defaultGateway = next.net.gateway;
       }
+      await rt.store.update((tx) => {
+        tx.deleteEndpoint(ep.id);
+        if (next) tx.putEndpoint(next.ep);
+        if (published.length) {
+          const current = tx.getSandbox(sb.id);
+          if (current) tx.putSandbox({ ...current, ports: current.ports.filter((p) => p.endpointId !== ep.id) });
+        }
+      });
+    } finally {
+      inSandbox.close();
+    }
+  });
+  await refreshFiles(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
+  if (served) {
+    // Again from the records, now without it: a command that sent names meanwhile may have read them before it went.
+    await syncDnsNetworks(rt, [net.id]).catch((err: Error) => {
+      throw new NetplumbError(`sandbox ${sb.name} is disconnected from network ${net.name}, but the DNS server could not be told (run \`netplumb gc\`): ${err.message}`);
     });
-  } finally {
-    inSandbox.close();
   }
-  // Disconnected now (the hosts files of peers follow).
   await recordEvents(rt, [attachment('network.disconnect', net, sb, ep)]);
-  await refreshPeers(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
 }
 

@@ -2,8 +2,10 @@
 // removes what a crash left on either side: half-made records whose command
 // died, records whose namespace is gone, links tagged with an owner that has
 // no record, sandbox namespaces and files without a record, firewall entries
-// of owners that are gone. Run in full by `netplumb gc`; its quick part (dead
-// half-made records only) runs at the start of every mutating command.
+// of owners that are gone; and it sends the DNS server every network's
+// members again (a server that died knows none). Run in full by `netplumb
+// gc`; its quick part (dead half-made records only) runs at the start of
+// every mutating command.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { native } from '../../bindings';
@@ -11,6 +13,7 @@ import { NetlinkError } from '../errors';
 import { NETNS_DIR } from '../netns';
 import { allDrivers, networkDriver } from './drivers';
 import { removeSandboxFiles } from './hosts';
+import { resyncDns } from './dns-sync';
 import { NS_DIR, SANDBOX_MARKERS, markerFile } from './paths';
 import { ownerAlive, type Runtime } from './runtime';
 import { sandboxProcesses } from './processes';
@@ -149,6 +152,14 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     } catch (err) {
       errors.push(`firewall: ${(err as Error).message}`);
     }
+  }
+
+  // 5. The DNS server: every network with members sent again (a server that died is started anew and
+  //    learns them all); networks it serves without records or members taken away.
+  try {
+    report.push(...(await resyncDns(rt)));
+  } catch (err) {
+    errors.push(`DNS server: ${(err as Error).message}`);
   }
 
   if (errors.length) throw new Error(`gc removed ${report.length} thing(s) but failed on: ${errors.join('; ')}`);

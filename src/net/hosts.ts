@@ -2,84 +2,112 @@
 // (iproute2's place), bind-mounted over /etc/hosts and /etc/resolv.conf for
 // processes in the sandbox. They are rewritten in place, never replaced by a
 // rename: a bind mount holds the file itself, so a new file would go unseen.
-import { promises as fsp, readFileSync } from 'fs';
+//
+// This is the one place that decides what the two files hold, from the
+// records, with the DNS component's writers (containerHosts,
+// containerResolvConf):
+// - hosts: localhost, --add-host entries, the sandbox's own names, --link
+//   aliases, and on networks without netplumb's DNS server (macvlan) the
+//   other members. Members of user-defined bridge networks find each other
+//   through the DNS server instead, whose membership dns-sync.ts keeps current.
+// - resolv.conf: on a network the DNS server serves, its address (the
+//   gateway), the --dns servers then being the server's upstreams for this
+//   sandbox; elsewhere (the default network `bridge`, macvlan, none) --dns or
+//   the host's resolvers less the loopback ones; --dns-search, --dns-option.
+import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { isIP } from 'net';
+import { containerHosts, containerResolvConf, HOST_GATEWAY, MAX_NAMESERVERS, readHostResolvConfForContainers, type LinkedContainer, type ResolvConf } from './dns';
+import { servedByDns } from './dns-sync';
+import { networkDriver } from './drivers';
 import { etcDir } from './paths';
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StateTx } from './state/store';
 
-export interface HostsEntry {
-  ip: string;
-  names: string[];
+export interface SandboxFiles {
+  hosts: string;
+  resolvConf: string;
+  /** Things the user should know about them (no usable resolver), one sentence each. */
+  warnings: string[];
 }
 
-const BASE = `127.0.0.1\tlocalhost
-::1\tlocalhost ip6-localhost ip6-loopback
-fe00::0\tip6-localnet
-ff00::0\tip6-mcastprefix
-ff02::1\tip6-allnodes
-ff02::2\tip6-allrouters
-`;
+/** A sandbox's endpoints in interface order (eth0, eth1 ...), each with its network. */
+function attachments(tx: StateTx, sb: SandboxRecord): Array<{ ep: EndpointRecord; net: NetworkRecord }> {
+  const out: Array<{ ep: EndpointRecord; net: NetworkRecord }> = [];
+  for (const ep of tx.listEndpoints({ sandboxId: sb.id })) {
+    const net = tx.getNetwork(ep.networkId);
+    if (net) out.push({ ep, net });
+  }
+  const index = (ifname: string) => Number(/\d+$/.exec(ifname)?.[0] ?? 0);
+  return out.sort((a, b) => index(a.ep.ifname) - index(b.ep.ifname));
+}
 
-export function renderHosts(entries: HostsEntry[]): string {
-  return BASE + entries.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join('');
+/** What `--add-host NAME:host-gateway` means for a sandbox: the host's address on its first network that has the host on it. */
+export function hostGatewayOf(nets: NetworkRecord[]): string | undefined {
+  return nets.find((n) => networkDriver(n.driver).gatewayOnHost)?.gateway;
+}
+
+/** The contents of a sandbox's /etc/hosts and /etc/resolv.conf. `host` is the host's resolver configuration (readHostResolvConf). */
+export function sandboxFiles(tx: StateTx, sb: SandboxRecord, host: ResolvConf): SandboxFiles {
+  const attached = attachments(tx, sb);
+  const nets = attached.map((a) => a.net);
+  const sharedNetworks = new Set(nets.map((n) => n.id));
+  const gateway = hostGatewayOf(nets);
+
+  const peers: Array<{ ip: string; names: string[] }> = [];
+  for (const net of nets) {
+    if (net.isDefault || servedByDns(net)) continue; // the default network resolves no one (as docker0); served ones through DNS
+    for (const peer of tx.listEndpoints({ networkId: net.id })) {
+      const other = peer.sandboxId === sb.id ? undefined : tx.getSandbox(peer.sandboxId);
+      if (other) peers.push({ ip: peer.address, names: [other.name, ...peer.aliases] });
+    }
+  }
+  const links: LinkedContainer[] = [];
+  for (const link of sb.links) {
+    const target = tx.getSandbox(link.name);
+    const shared = target && tx.listEndpoints({ sandboxId: target.id }).find((ep) => sharedNetworks.has(ep.networkId));
+    if (target && shared) links.push({ alias: link.alias, name: target.name, hostname: target.hostname, ip: shared.address });
+  }
+  const hosts = containerHosts({
+    hostname: sb.hostname,
+    name: sb.name,
+    addresses: attached.map((a) => a.ep.address),
+    // without a network that has the host on it (all disconnected), host-gateway entries wait for one
+    extraHosts: sb.extraHosts.filter((h) => h.ip !== HOST_GATEWAY || gateway).map((h) => ({ name: h.host, ip: h.ip })),
+    gateway,
+    links,
+    peers,
+  });
+  const resolv = containerResolvConf({
+    embeddedServers: nets.filter(servedByDns).map((n) => n.gateway).slice(0, MAX_NAMESERVERS),
+    dns: sb.dns,
+    dnsSearch: sb.dnsSearch,
+    dnsOptions: sb.dnsOptions,
+    host,
+  });
+  return { hosts, resolvConf: resolv.content, warnings: resolv.warnings };
+}
+
+/** The host's resolvers as sandboxes use them (systemd-resolved's upstreams when /etc/resolv.conf names only its stub). */
+export function readHostResolvConf(): Promise<ResolvConf> {
+  return readHostResolvConfForContainers();
 }
 
 /**
- * What a sandbox's /etc/hosts lists: its own addresses under its hostname;
- * on user-defined networks, every other member by name and alias; --link
- * targets under their alias; --add-host entries.
+ * Sandboxes whose files change when these networks' membership changes or
+ * `changed` joins or leaves: itself, members of networks listed by address
+ * (macvlan), and sandboxes that --link to it.
  */
-export function hostsEntries(tx: StateTx, sb: SandboxRecord): HostsEntry[] {
-  const entries: HostsEntry[] = [];
-  const own = tx.listEndpoints({ sandboxId: sb.id });
-  const networks = new Map<string, NetworkRecord>();
-  for (const ep of own) {
-    const names = sb.hostname === sb.name ? [sb.hostname] : [sb.hostname, sb.name];
-    entries.push({ ip: ep.address, names });
-    const net = tx.getNetwork(ep.networkId);
-    if (net) networks.set(net.id, net);
-  }
-  const listed = new Set(entries.map((e) => `${e.ip} ${e.names.join(' ')}`));
-  const add = (e: HostsEntry) => {
-    const key = `${e.ip} ${e.names.join(' ')}`;
-    if (!listed.has(key)) { listed.add(key); entries.push(e); }
-  };
-  const sandboxName = new Map<string, string>();
-  const nameOf = (id: string) => {
-    if (!sandboxName.has(id)) sandboxName.set(id, tx.getSandbox(id)?.name ?? '');
-    return sandboxName.get(id)!;
-  };
-  for (const net of networks.values()) {
-    if (net.isDefault) continue; // the default network has no name resolution, as docker0
-    for (const peer of tx.listEndpoints({ networkId: net.id })) {
-      if (peer.sandboxId === sb.id) continue;
-      const name = nameOf(peer.sandboxId);
-      if (name) add({ ip: peer.address, names: [name, ...peer.aliases.filter((a) => a !== name)] });
-    }
-  }
-  for (const link of sb.links) {
-    const target = tx.getSandbox(link.name);
-    if (!target) continue;
-    const shared = tx.listEndpoints({ sandboxId: target.id }).find((ep) => networks.has(ep.networkId));
-    if (shared) add({ ip: shared.address, names: link.alias === target.name ? [target.name] : [link.alias, target.name] });
-  }
-  for (const h of sb.extraHosts) add({ ip: h.ip, names: [h.host] });
-  return entries;
-}
-
-/** Sandboxes whose hosts file lists members of these networks, or links to this sandbox. */
-export function sandboxesToRefresh(tx: StateTx, networkIds: string[], sandboxName?: string): SandboxRecord[] {
+export function sandboxesToRefresh(tx: StateTx, networkIds: string[], changed?: SandboxRecord): SandboxRecord[] {
   const ids = new Set<string>();
+  if (changed) ids.add(changed.id);
   for (const id of networkIds) {
     const net = tx.getNetwork(id);
-    if (!net || net.isDefault) continue;
+    if (!net || net.isDefault || servedByDns(net)) continue;
     for (const ep of tx.listEndpoints({ networkId: id })) ids.add(ep.sandboxId);
   }
   const out: SandboxRecord[] = [];
   for (const sb of tx.listSandboxes()) {
-    if (sb.mode.kind !== 'networks') continue;
-    if (ids.has(sb.id) || (sandboxName && sb.links.some((l) => l.name === sandboxName))) out.push(sb);
+    if (sb.mode.kind !== 'networks' && sb.mode.kind !== 'none') continue; // host mode has no files; container:NAME uses its owner's
+    if (ids.has(sb.id) || (changed && sb.links.some((l) => l.name === changed.name))) out.push(sb);
   }
   return out;
 }
@@ -94,25 +122,6 @@ export async function rewriteInPlace(file: string, content: string): Promise<voi
   } finally {
     await fh.close();
   }
-}
-
-/** resolv.conf for a sandbox: --dns servers, else the host's own, less loopback servers it cannot reach. */
-export function renderResolvConf(dns: string[], hostFile = '/etc/resolv.conf'): string {
-  const lines: string[] = [];
-  let host = '';
-  try {
-    host = readFileSync(hostFile, 'utf8');
-  } catch {
-    // no resolv.conf on the host: only what was given
-  }
-  for (const raw of host.split('\n')) {
-    const line = raw.trim();
-    const [key, value] = line.split(/\s+/);
-    if (key === 'search' || key === 'options' || key === 'domain') lines.push(line);
-    else if (key === 'nameserver' && dns.length === 0 && isIP(value ?? '') && !/^127\.|^::1$/.test(value)) lines.push(line);
-  }
-  for (const server of dns) lines.push(`nameserver ${server}`);
-  return `# written by netplumb\n${lines.join('\n')}\n`;
 }
 
 export function hostsPath(sandbox: string): string { return path.join(etcDir(sandbox), 'hosts'); }
@@ -149,15 +158,16 @@ export function memoizedReads(tx: StateTx): StateTx {
   };
 }
 
-/** Rewrites the hosts files of these sandboxes with the contents given. */
-export async function writeHostsFiles(contents: Array<{ sandbox: string; text: string }>): Promise<void> {
-  for (const { sandbox, text } of contents) {
-    try {
-      await rewriteInPlace(hostsPath(sandbox), text);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+/** Rewrites the files of these sandboxes in place; a sandbox whose files are gone meanwhile (removed) is skipped. */
+export async function rewriteSandboxFiles(contents: Array<{ sandbox: string; files: SandboxFiles }>): Promise<void> {
+  for (const { sandbox, files } of contents) {
+    for (const [file, text] of [[hostsPath(sandbox), files.hosts], [resolvPath(sandbox), files.resolvConf]]) {
+      try {
+        await rewriteInPlace(file, text);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
   }
 }
 
-export type { EndpointRecord };

@@ -1,6 +1,8 @@
 // Networks: create (subnet from IPAM, kernel objects by the driver), list,
 // inspect, remove, prune; the default network `bridge` (np0), made on first use.
 import { NetplumbError } from './errors';
+import { dnsNameProblem } from './dns/names';
+import { syncDnsNetworks } from './dns-sync';
 import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
@@ -30,6 +32,9 @@ export function checkNetworkName(name: string): void {
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name))
     throw new NetplumbError(`invalid network name ${JSON.stringify(name)}: letters, digits, '_', '.', '-', starting with a letter or digit`);
   if (name.length > 64) throw new NetplumbError(`network name ${JSON.stringify(name.slice(0, 20) + '...')} is ${name.length} characters long; at most 64`);
+  // members resolve as NAME.NETWORK
+  const problem = dnsNameProblem(name);
+  if (problem) throw new NetplumbError(`invalid network name ${JSON.stringify(name)}: it must be a DNS name, and ${problem}`);
 }
 
 /** What already uses addresses on the host, apart from netplumb's own devices. */
@@ -148,6 +153,8 @@ export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkR
   if (net.status === 'creating' && ownerAlive(net.owner)) throw new NetplumbError(`network ${net.name} is being created by another command`, 'EBUSY');
   const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId));
   if (users.length) throw new NetplumbError(`network ${net.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
+  // Without members the DNS server no longer serves it; this only makes sure (a command that died part-way may have left it served).
+  await syncDnsNetworks(rt, [net.id]);
   await deleteNetworkObjects(rt, net);
   await rt.store.update((tx) => {
     if (tx.listEndpoints({ networkId: net.id }).length) throw new NetplumbError(`network ${net.name} gained an endpoint while being removed`, 'EBUSY');

@@ -5,7 +5,6 @@
 // the kernel destroy the veth pairs in bulk.
 import { execFile } from 'child_process';
 import { existsSync, promises as fsp } from 'fs';
-import { isIPv4 } from 'net';
 import { promisify } from 'util';
 import { native } from '../../bindings';
 import { NetlinkError } from '../errors';
@@ -18,7 +17,11 @@ import { createEndpointRecord, newId, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import type { EndpointPlan } from './drivers/driver';
 import { parsePortSpec, type PortSpec } from './firewall/ports';
-import { hostsEntries, hostsPath, memoizedReads, removeSandboxFiles, writeHostsFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
+import { dnsNameProblem } from './dns/names';
+import { HOST_GATEWAY } from './dns';
+import { checkUpstreamsFor, servedByDns, syncDnsNetworks } from './dns-sync';
+import { hostGatewayOf, hostsPath, memoizedReads, readHostResolvConf, removeSandboxFiles, resolvPath, rewriteSandboxFiles, sandboxesToRefresh, sandboxFiles, writeSandboxFiles } from './hosts';
+import { parseNameOptions } from './name-options';
 import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
 import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } from './paths';
 import { killProcesses, sandboxProcesses } from './processes';
@@ -37,16 +40,23 @@ export interface SandboxOptions {
   networks?: string[];
   /** --ip: the address on the first user-defined network. */
   ip?: string;
-  /** --network-alias: extra names on user-defined networks. */
+  /** --alias / --network-alias: extra names on user-defined networks. */
   aliases?: string[];
   /** -p specs. */
   publish?: string[];
+  /** --dns: resolvers (on a network with netplumb's DNS server, that server's upstreams for this sandbox). */
   dns?: string[];
-  /** --add-host HOST:IP. */
+  /** --dns-search domains ('.' for none). */
+  dnsSearch?: string[];
+  /** --dns-option values (resolv.conf options). */
+  dnsOptions?: string[];
+  /** --add-host NAME:IP (or NAME:host-gateway). */
   addHosts?: string[];
   /** --link NAME[:ALIAS]. */
   links?: string[];
   autoRemove?: boolean;
+  /** Told what the user should know but is no error (no usable resolver for resolv.conf). */
+  onWarning?: (message: string) => void;
 }
 
 type ModeSpec = { kind: 'networks'; networks: string[] } | { kind: 'host' } | { kind: 'none' } | { kind: 'container'; target: string };
@@ -55,11 +65,14 @@ export function checkSandboxName(name: string): void {
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name))
     throw new NetplumbError(`invalid sandbox name ${JSON.stringify(name)}: letters, digits, '_', '.', '-', starting with a letter or digit`);
   if (name.length > 63) throw new NetplumbError(`sandbox name ${JSON.stringify(name.slice(0, 20) + '...')} is ${name.length} characters long; at most 63 (it is the hostname and a DNS label)`);
+  // other sandboxes resolve it by DNS
+  const problem = dnsNameProblem(name);
+  if (problem) throw new NetplumbError(`invalid sandbox name ${JSON.stringify(name)}: it must be a DNS name, and ${problem}`);
 }
 
 function checkHostname(hostname: string): void {
-  if (!/^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/.test(hostname) || hostname.length > 64)
-    throw new NetplumbError(`invalid hostname ${JSON.stringify(hostname)}: 1 to 64 letters, digits, '-', '_', '.'`);
+  const problem = hostname.length > 64 ? 'it is longer than 64 bytes (HOST_NAME_MAX)' : dnsNameProblem(hostname);
+  if (problem || hostname.endsWith('.')) throw new NetplumbError(`invalid hostname ${JSON.stringify(hostname)}: ${problem ?? 'it ends with a dot'}`);
 }
 
 function parseModes(values: string[]): ModeSpec {
@@ -87,23 +100,6 @@ export function parsePublish(values: string[]): PortSpec[] {
       throw new NetplumbError((err as Error).message);
     }
   });
-}
-
-function parseAddHost(spec: string): { host: string; ip: string } {
-  const colon = spec.indexOf(':');
-  const host = spec.slice(0, colon);
-  const ip = spec.slice(colon + 1);
-  if (colon <= 0 || !/^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/.test(host) || !isIPv4(ip))
-    throw new NetplumbError(`invalid --add-host ${JSON.stringify(spec)}: expected HOST:IPv4`);
-  return { host, ip };
-}
-
-function parseLink(spec: string): { name: string; alias: string } {
-  const [name, alias, extra] = spec.split(':');
-  if (extra !== undefined || !name) throw new NetplumbError(`invalid --link ${JSON.stringify(spec)}: expected NAME[:ALIAS]`);
-  checkSandboxName(name);
-  if (alias !== undefined) checkHostname(alias);
-  return { name, alias: alias ?? name };
 }
 
 function isMissing(err: unknown): boolean {
@@ -215,11 +211,13 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     if (mode.kind !== 'networks') throw new NetplumbError(`ports cannot be published in network mode ${mode.kind}`);
     if (!rt.firewall()) throw new NetplumbError('cannot publish ports: the firewall driver is turned off (NETPLUMB_FIREWALL=none); port publishing needs nf_tables', 'ENOTSUP');
   }
-  for (const server of opts.dns ?? []) if (!isIPv4(server)) throw new NetplumbError(`invalid --dns ${JSON.stringify(server)}: expected an IPv4 address`);
-  const extraHosts = (opts.addHosts ?? []).map(parseAddHost);
-  const links = (opts.links ?? []).map(parseLink);
-  if ((links.length || (opts.aliases ?? []).length) && mode.kind !== 'networks') throw new NetplumbError(`--link and --network-alias need a network, not mode ${mode.kind}`);
-  for (const alias of opts.aliases ?? []) checkHostname(alias);
+  const { dns, dnsSearch, dnsOptions, extraHosts, links, aliases } = parseNameOptions(opts);
+  if ((links.length || aliases.length) && mode.kind !== 'networks') throw new NetplumbError(`--link and --network-alias need a network, not mode ${mode.kind}`);
+  if (mode.kind === 'host' || mode.kind === 'container') {
+    // Docker's "conflicting options": these files are the host's, or the joined sandbox's
+    const given = [['--dns', dns], ['--dns-search', dnsSearch], ['--dns-option', dnsOptions], ['--add-host', extraHosts]].find(([, v]) => (v as unknown[]).length);
+    if (given) throw new NetplumbError(`${given[0]} cannot be used with network mode ${mode.kind}: the sandbox has no /etc/hosts and /etc/resolv.conf of its own`);
+  }
   if (opts.ip !== undefined && mode.kind !== 'networks') throw new NetplumbError(`--ip needs a network, not mode ${mode.kind}`);
 
   const taken = await rt.store.read((tx) => tx.getSandbox(name));
@@ -243,7 +241,10 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     if (publishOn && publishOn.driver !== 'bridge') throw new NetplumbError(`ports can be published only on bridge networks; network ${publishOn.name} uses the ${publishOn.driver} driver`, 'ENOTSUP');
     if (publishOn?.internal) throw new NetplumbError(`network ${publishOn.name} is internal: its sandboxes cannot publish ports`);
     if (opts.ip !== undefined && !userNet) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
-    if ((opts.aliases ?? []).length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
+    if (aliases.length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
+    if (extraHosts.some((h) => h.ip === HOST_GATEWAY) && !hostGatewayOf(nets))
+      throw new NetplumbError(`--add-host ...:${HOST_GATEWAY} needs a network that has the host on it (a bridge network), and this sandbox has none`);
+    for (const net of nets) checkUpstreamsFor(net, { dns });
     if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
       throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
     return rt.store.update((tx) => {
@@ -263,7 +264,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       }
       for (const link of links) if (!tx.getSandbox(link.name)) throw new NetplumbError(`sandbox ${link.name} not found (--link)`, 'ENOENT');
       const sb: SandboxRecord = {
-        id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns: opts.dns ?? [], extraHosts, links, publish: specs.map((p) => p.text), ports: [],
+        id, name, hostname: opts.hostname ?? name, mode: recordMode, netns, dns, dnsSearch, dnsOptions, extraHosts, links, publish: specs.map((p) => p.text), ports: [],
         processes: [], autoRemove: !!opts.autoRemove, created: new Date().toISOString(), status: 'creating', owner: currentOwner(),
       };
       if (mode.kind === 'container') sb.hostname = tx.getSandbox(recordMode.kind === 'container' ? recordMode.sandboxId : '')?.hostname ?? name;
@@ -276,7 +277,7 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
         const isFirstUser = net === userNet;
         const ep = createEndpointRecord(tx, net, id, nextIfname(endpoints.map((e) => e.ep)), {
           ip: isFirstUser ? opts.ip : undefined,
-          aliases: net.isDefault ? [] : (opts.aliases ?? []),
+          aliases: net.isDefault ? [] : aliases,
           withHostLink: net.driver === 'bridge',
         });
         const defaultRoute = !gatewayTaken && !net.internal;
@@ -292,8 +293,12 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
   });
   const { sb, endpoints } = created;
 
+  const dnsNetworks = endpoints.filter((e) => servedByDns(e.net)).map((e) => e.net.id);
   const ready = await withRollback(async (undo) => {
     for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
+    // Recorded before the records' undo so that it runs after it: the names are sent again from records without this sandbox.
+    let namesSent = false;
+    undo.record(`names of ${name} on the DNS server`, () => (namesSent ? syncDnsNetworks(rt, dnsNetworks) : undefined));
     undo.record(`record of sandbox ${name}`, () => rt.store.update((tx) => {
       for (const ep of tx.listEndpoints({ sandboxId: id })) tx.deleteEndpoint(ep.id);
       tx.deleteSandbox(id);
@@ -314,8 +319,10 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
         });
         faultPoint('after-netns');
         undo.record(`files ${hostsPath(name)}`, () => removeSandboxFiles(name));
-        const hosts = await rt.store.read((tx) => renderHosts(hostsEntries(tx, sb)));
-        await writeSandboxFiles(name, hosts, renderResolvConf(sb.dns));
+        const hostResolvers = await readHostResolvConf();
+        const files = await rt.store.read((tx) => sandboxFiles(tx, sb, hostResolvers));
+        for (const warning of files.warnings) opts.onWarning?.(`sandbox ${name}: ${warning}`);
+        await writeSandboxFiles(name, files.hosts, files.resolvConf);
       }
       const filesOf = mode.kind === 'container' ? sb.netns! : name;
       await fsp.mkdir(NS_DIR, { recursive: true });
@@ -336,11 +343,18 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       sb.ports = await rt.firewall()!.publishPorts(sb, target.ep, target.net, specs, undo);
       faultPoint('after-publish');
     }
+    if (dnsNetworks.length) {
+      // Its addresses answer now: other members may resolve it.
+      faultPoint('dns');
+      namesSent = true;
+      await syncDnsNetworks(rt, dnsNetworks);
+      faultPoint('after-dns');
+    }
     sb.status = 'ready';
     delete sb.owner;
     await rt.store.update((tx) => tx.putSandbox(sb));
     faultPoint('after-state');
-    await refreshPeers(rt, endpoints.map((e) => e.net.id), sb);
+    await refreshFiles(rt, endpoints.map((e) => e.net.id), sb);
     return sb;
   });
   const publishedOn = endpoints.find((e) => e.defaultRoute) ?? endpoints[0];
@@ -366,17 +380,20 @@ async function makeUtsAndMountNamespaces(name: string, netns: string, hostname: 
   }
 }
 
-/** Rewrites the hosts files of everyone on these networks (and of sandboxes linking to `sb`). */
-export async function refreshPeers(rt: Runtime, networkIds: string[], sb?: SandboxRecord): Promise<void> {
+/**
+ * Rewrites the hosts and resolv.conf files that change when `sb` joins or
+ * leaves these networks: its own, those of sandboxes linking to it, and
+ * those of members of networks listed by address (macvlan).
+ */
+export async function refreshFiles(rt: Runtime, networkIds: string[], sb?: SandboxRecord): Promise<void> {
+  const hostResolvers = await readHostResolvConf();
   // One consistent read renders every file; then the writes.
   const contents = await rt.store.read((raw) => {
     const tx = memoizedReads(raw);
-    const list = sandboxesToRefresh(tx, networkIds, sb?.name);
-    const self = sb && tx.getSandbox(sb.id);
-    if (self && self.mode.kind === 'networks' && !list.some((t) => t.id === self.id)) list.push(self);
-    return list.map((t) => ({ sandbox: t.name, text: renderHosts(hostsEntries(tx, t)) }));
+    const current = sb && (tx.getSandbox(sb.id) ?? sb);
+    return sandboxesToRefresh(tx, networkIds, current).map((t) => ({ sandbox: t.name, files: sandboxFiles(tx, t, hostResolvers) }));
   });
-  await writeHostsFiles(contents);
+  await rewriteSandboxFiles(contents);
 }
 
 export interface RemoveOptions {
@@ -422,13 +439,17 @@ export async function removeSandboxes(rt: Runtime, names: string[], options: Rem
  * files, then its records; and updates the hosts files of former peers.
  */
 export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: number[], deferredLinks?: string[]): Promise<void> {
-  const { endpoints, networks } = await rt.store.read((tx) => {
+  const { endpoints, networks, dnsNetworks } = await rt.store.read((tx) => {
     const endpoints = tx.listEndpoints({ sandboxId: sb.id });
-    return { endpoints, networks: new Map(endpoints.map((e) => [e.id, tx.getNetwork(e.networkId)])) };
+    const networks = new Map(endpoints.map((e) => [e.id, tx.getNetwork(e.networkId)]));
+    const dnsNetworks = [...networks.values()].filter((n): n is NetworkRecord => !!n && servedByDns(n)).map((n) => n.id);
+    return { endpoints, networks, dnsNetworks };
   });
   const host = await rt.host();
   const fw = rt.firewall();
   const tasks: Array<[string, () => Promise<void>]> = [];
+  // Its names go first, before its addresses stop answering.
+  if (dnsNetworks.length) tasks.push([`remove the names of ${sb.name} from the DNS server`, () => syncDnsNetworks(rt, dnsNetworks, { sandboxId: sb.id })]);
   if (pids.length) tasks.push([`kill processes ${pids.join(', ')}`, () => killProcesses(pids)]);
   // A ready sandbox knows which endpoint published; one left half-made may have published on any of them.
   const publishers = sb.status === 'ready' ? [...new Set(sb.ports.map((p) => p.endpointId))] : (sb.publish ?? []).length ? endpoints.map((e) => e.id) : [];
@@ -450,7 +471,9 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
     for (const ep of tx.listEndpoints({ sandboxId: sb.id })) tx.deleteEndpoint(ep.id);
     tx.deleteSandbox(sb.id);
   })]);
-  tasks.push(['update the hosts files of peers', () => refreshPeers(rt, endpoints.map((e) => e.networkId), sb)]);
+  tasks.push(['update the files of peers', () => refreshFiles(rt, endpoints.map((e) => e.networkId), sb)]);
+  // Again from the records, now without it: a command that sent names meanwhile may have read them before they went.
+  if (dnsNetworks.length) tasks.push(['update the names on the DNS server', () => syncDnsNetworks(rt, dnsNetworks)]);
   await teardownAll(`cannot remove sandbox ${sb.name} completely`, tasks);
   // A sandbox left half-made was never announced, so its removal is not either.
   if (sb.status !== 'ready') return;

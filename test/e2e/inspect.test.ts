@@ -4,7 +4,7 @@
 // processes) rather than against netplumb's own listings.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { ipj, np, npOk } from '../helpers/cli';
+import { ipj, networkRecord, np, npOk } from '../helpers/cli';
 import { requireSandbox } from '../helpers/sandbox';
 
 interface IpLink { ifname: string; address: string; master?: string; linkinfo?: { info_kind?: string } }
@@ -110,7 +110,8 @@ describe('e2e: inspect in Docker\'s shapes', function () {
     assert.deepStrictEqual(c2.HostConfig.Dns, ['10.84.0.53']);
     assert.deepStrictEqual(c2.HostConfig.ExtraHosts, ['db:10.84.0.9']);
     assert.deepStrictEqual(c2.HostConfig.Links, ['/i1:/i2/first']);
-    assert.strictEqual(fs.readFileSync(c2.ResolvConfPath, 'utf8').includes('nameserver 10.84.0.53'), true);
+    // On a user-defined network the sandbox asks the network's DNS server, which forwards to its --dns servers.
+    assert.strictEqual(fs.readFileSync(c2.ResolvConfPath, 'utf8').includes(`nameserver ${networkRecord('insp').gateway}`), true);
     assert.match(fs.readFileSync(c2.HostsPath, 'utf8'), /^10\.84\.0\.9\tdb$/m);
   });
 

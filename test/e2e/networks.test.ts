@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { requireSandbox } from '../helpers/sandbox';
 import { ipj, networkRecord, np, npOk, sh } from '../helpers/cli';
 
-interface IpLink { ifname: string; mtu: number; operstate: string; linkinfo?: { info_kind?: string }; ifalias?: string }
+interface IpLink { ifname: string; address?: string; mtu: number; operstate: string; linkinfo?: { info_kind?: string }; ifalias?: string }
 interface IpAddr { ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
 
 function ipv4Of(dev: string): string[] {
@@ -46,6 +46,8 @@ describe('e2e: networks', function () {
     assert.strictEqual(link.linkinfo?.info_kind, 'bridge');
     assert.strictEqual(link.ifalias, `netplumb network ${id}`);
     assert.deepStrictEqual(ipv4Of(`np-${id.slice(0, 12)}`), ['10.30.0.254/24']);
+    // A MAC of its own (02:42 + the gateway), not its lowest port's, which would change as sandboxes come and go.
+    assert.strictEqual(link.address, '02:42:0a:1e:00:fe');
     assert.strictEqual(sh('cat', '/proc/sys/net/ipv4/ip_forward').stdout.trim(), '1');
   });
 
@@ -102,6 +104,11 @@ describe('e2e: networks', function () {
 
   it('removes a network and its bridge; refuses while sandboxes use it', () => {
     npOk('create', '--name', 'user-of-web', '--net', 'web');
+    npOk('create', '--name', 'user2-of-web', '--net', 'web');
+    const web = networkRecord('web');
+    assert.strictEqual(ipj<IpLink[]>('link', 'show', web.device)[0].address, '02:42:0a:1e:00:fe', 'the bridge took a port\'s MAC');
+    npOk('rm', 'user2-of-web');
+    assert.strictEqual(ipj<IpLink[]>('link', 'show', web.device)[0].address, '02:42:0a:1e:00:fe', 'the bridge\'s MAC changed when a port went');
     const busy = np(['network', 'rm', 'web']);
     assert.strictEqual(busy.status, 1);
     assert.match(busy.stderr, /^netplumb: network web has active endpoints \(sandboxes user-of-web\)/);

@@ -1,9 +1,9 @@
 // Helpers for the CLI's end-to-end tests: run `netplumb` as a user would, and
 // read the machine's state through independent oracles (ip -j, the file system).
+import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as assert from 'assert';
 import Database from 'better-sqlite3';
 
 export const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -94,14 +94,29 @@ export function portReservations(): Array<{ protocol: string; host_ip: string; h
 /** Everything netplumb can leave anywhere: links, addresses, routes, namespaces, files, records, nf_tables, reservations. */
 export function snapshot(): string {
   const links = ipj<Array<{ ifname: string; linkinfo?: { info_kind?: string } }>>('-d', 'link', 'show').map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}`).sort();
-  const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>>('addr', 'show').flatMap((l) => l.addr_info.map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
+  // IPv6 link-local addresses are the kernel's own, made when a link first has carrier (a bridge: its first port), not netplumb's.
+  const addrs = ipj<Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }> }>>('addr', 'show')
+    .flatMap((l) => l.addr_info.filter((a) => !(a.family === 'inet6' && a.scope === 'link')).map((a) => `${l.ifname}:${a.local}/${a.prefixlen}`)).sort();
   const routes = ipj<Array<{ dst: string; dev?: string }>>('route', 'show').map((r) => `${r.dst}:${r.dev ?? ''}`).sort();
   const networks = JSON.parse(npOk('network', 'ls', '--json'));
   const sandboxes = (JSON.parse(npOk('ps', '--json')) as Array<{ name: string }>).map((s) => s.name);
   return JSON.stringify({
     links, addrs, routes, netns: netnsList(), etc: listDir('/etc/netns'), ns: listDir('/run/netplumb/ns'), markers: listDir('/run/netplumb/sandboxes'),
-    networks, sandboxes, nft: nftRuleset(), reservations: portReservations(),
+    networks, sandboxes, nft: nftRuleset(), reservations: portReservations(), dnsListeners: dnsListeners(),
   }, null, 1);
+}
+
+/** Addresses something listens on at port 53 in this namespace (netplumb's DNS server, on gateways), as `ss` sees them. */
+export function dnsListeners(): string[] {
+  const out: string[] = [];
+  for (const proto of ['u', 't']) {
+    const r = sh('ss', `-Hln${proto}`);
+    for (const line of r.stdout.split('\n')) {
+      const local = line.trim().split(/\s+/)[3] ?? '';
+      if (local.endsWith(':53')) out.push(`${proto === 'u' ? 'udp' : 'tcp'} ${local}`);
+    }
+  }
+  return out.sort();
 }
 
 /** Runs netplumb expecting a failure: exit status, one `netplumb: ...` line matching `message`, nothing changed. */

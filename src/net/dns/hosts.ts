@@ -1,5 +1,6 @@
 // A container's /etc/hosts, as Docker writes it: localhost, --add-host
-// entries, the container's own names, and --link aliases.
+// entries, the container's own names, and --link aliases (and, for networks
+// the DNS server cannot serve, the other members).
 import { isIP } from 'net';
 import { canonicalIp } from './ip';
 import { ExtraHost, HOST_GATEWAY } from './options';
@@ -28,6 +29,11 @@ export interface ContainerHostsInput {
   gateway?: string;
   /** --link entries, resolved to the linked containers' addresses. */
   links?: LinkedContainer[];
+  /**
+   * Other containers listed by address (first name first), for networks the
+   * DNS server does not serve (macvlan: the host cannot reach them).
+   */
+  peers?: Array<{ ip: string; names: string[] }>;
   /** Whether to write the IPv6 localhost lines. Default true. */
   ipv6?: boolean;
 }
@@ -48,6 +54,7 @@ export function containerHosts(input: ContainerHostsInput): string {
   }
   const ownNames = unique([input.hostname, input.name]);
   for (const ip of input.addresses) lines.push(`${canonicalIp(ip)}\t${ownNames.join(' ')}`);
+  for (const p of input.peers ?? []) if (p.names.length) lines.push(`${canonicalIp(p.ip)}\t${unique(p.names).join(' ')}`);
   for (const l of input.links ?? []) lines.push(`${canonicalIp(l.ip)}\t${unique([l.alias, l.name, l.hostname]).join(' ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -135,7 +135,11 @@ function udpExchange(query: Buffer, server: string): Promise<Buffer | undefined>
       // connect() makes the kernel drop datagrams from anyone but the server; check it is our answer
       if (sameQuestion(query, msg)) finish(msg);
     });
-    sock.connect(DNS_PORT, host, () => sock.send(query, (err) => err && finish(undefined)));
+    // dgram hands a failed connect (ENETUNREACH: no route to that server) to this callback, not to 'error'
+    sock.connect(DNS_PORT, host, ((err?: Error) => {
+      if (err) finish(undefined);
+      else sock.send(query, (sendErr) => sendErr && finish(undefined));
+    }) as () => void);
   });
 }
 

@@ -2,7 +2,7 @@
 // the default network `bridge`, np-<id> for user-defined ones) holding the
 // gateway address; each endpoint is a veth pair whose host end (np<id>) is a
 // port of the bridge and whose other end is born inside the sandbox.
-//   ip link add np-ID mtu M type bridge; ip addr add GW/LEN dev np-ID; ip link set np-ID up
+//   ip link add np-ID mtu M address 02:42:GW type bridge; ip addr add GW/LEN dev np-ID; ip link set np-ID up
 //   ip link add npEP mtu M master np-ID up type veth peer name eth0 netns SANDBOX address MAC
 import { isIPv4 } from 'net';
 import { NetlinkError } from '../../errors';
@@ -13,6 +13,7 @@ import { NetplumbError } from '../errors';
 import { faultPoint, type UndoLog } from '../rollback';
 import type { EndpointRecord, NetworkRecord } from '../state/store';
 import { planSandboxSide } from '../endpoint';
+import { macForAddress } from '../ipam';
 import type { DriverInput, DriverPlan, EndpointPlan, EndpointTarget, NetworkDriver } from './driver';
 import { uplinkMtu } from './uplink';
 
@@ -45,6 +46,7 @@ export function isMissing(err: unknown): boolean {
 export const bridgeDriver: NetworkDriver = {
   name: 'bridge',
   subnetOwnedByHost: true,
+  gatewayOnHost: true,
 
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
     for (const key of Object.keys(input.options))
@@ -85,7 +87,10 @@ export const bridgeDriver: NetworkDriver = {
   },
 
   async create(net: NetworkRecord, host: Netlink, undo: UndoLog): Promise<void> {
-    await host.linkAdd({ name: net.device, kind: 'bridge', mtu: net.mtu });
+    // A fixed MAC (02:42 + the gateway's address, as endpoints get theirs): without one the bridge takes its
+    // lowest port's, which changes as sandboxes come and go and leaves their ARP entries for the gateway
+    // (their DNS server, their way out) pointing nowhere until they expire.
+    await host.linkAdd({ name: net.device, kind: 'bridge', mtu: net.mtu, address: macForAddress(net.gateway) });
     undo.record(`bridge ${net.device}`, () => host.linkDel(net.device).catch((err) => { if (!isMissing(err)) throw err; }));
     faultPoint('after-bridge');
     const prefixlen = net.subnet.split('/')[1];

@@ -49,6 +49,14 @@ export interface NetworkDriver {
    * LAN, which the host is on).
    */
   readonly subnetOwnedByHost: boolean;
+  /**
+   * Whether the gateway address is the host's own (on the bridge), so the
+   * host's processes reach the members there: true for a bridge, where
+   * netplumb's DNS server listens on it and `--add-host NAME:host-gateway`
+   * means it; false for macvlan (the gateway is a router on the parent's LAN,
+   * and a macvlan child cannot talk to its parent).
+   */
+  readonly gatewayOnHost: boolean;
   /** Checks the options, finds the device and MTU; changes nothing. */
   prepare(input: DriverInput, host: Netlink): Promise<DriverPlan>;
   /** Makes the network's host-side objects, recording each undo. */

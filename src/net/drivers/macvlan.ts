@@ -26,6 +26,7 @@ async function parentIndex(net: NetworkRecord, host: Netlink): Promise<number> {
 export const macvlanDriver: NetworkDriver = {
   name: 'macvlan',
   subnetOwnedByHost: false,
+  gatewayOnHost: false,
 
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
     for (const key of Object.keys(input.options))

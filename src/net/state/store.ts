@@ -65,8 +65,15 @@ export interface SandboxRecord {
   mode: NetworkMode;
   /** The named network namespace (/run/netns/NAME) the sandbox uses; absent in host mode. */
   netns?: string;
+  /** --dns servers (canonical addresses): in resolv.conf on networks without the DNS server, its upstreams for this sandbox on the others. */
   dns: string[];
+  /** --dns-search domains ('.' alone: none); absent in records written before they existed. */
+  dnsSearch?: string[];
+  /** --dns-option values (ndots:2, edns0 ...); absent in records written before they existed. */
+  dnsOptions?: string[];
+  /** --add-host entries; ip is an address or 'host-gateway' (the host's address on the sandbox's network). */
   extraHosts: Array<{ host: string; ip: string }>;
+  /** --link NAME:ALIAS: the linked sandbox is listed in /etc/hosts under ALIAS. */
   links: Array<{ name: string; alias: string }>;
   /** -p values as given (records written before port publishing existed lack it). */
   publish?: string[];

@@ -4,14 +4,15 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hostsEntries, renderHosts, renderResolvConf, rewriteInPlace } from '../../../src/net/hosts';
+import { parseResolvConf } from '../../../src/net/dns';
+import { rewriteInPlace, sandboxesToRefresh, sandboxFiles } from '../../../src/net/hosts';
 import { UndoLog, teardownAll, withRollback } from '../../../src/net/rollback';
 import { SqliteStore } from '../../../src/net/state/sqlite';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../../src/net/state/store';
 
-const net = (id: string, name: string, isDefault = false): NetworkRecord => ({
+const net = (id: string, name: string, isDefault = false, extra: Partial<NetworkRecord> = {}): NetworkRecord => ({
   id, name, driver: 'bridge', subnet: '10.1.0.0/24', gateway: '10.1.0.1', auxAddresses: {}, internal: false, mtu: 1500, options: {},
-  device: 'np-x', isDefault, created: '', status: 'ready',
+  device: 'np-x', isDefault, created: '', status: 'ready', ...extra,
 });
 const sandbox = (id: string, name: string, extra: Partial<SandboxRecord> = {}): SandboxRecord => ({
   id, name, hostname: name, mode: { kind: 'networks' }, netns: name, dns: [], extraHosts: [], links: [], ports: [], processes: [], autoRemove: false,
@@ -27,26 +28,71 @@ describe('hosts files', () => {
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-hosts-')); store = new SqliteStore(dir); });
   afterEach(() => { store.close(); fs.rmSync(dir, { recursive: true, force: true }); });
 
-  it('lists the sandbox itself, peers on user-defined networks with aliases, --add-host; not peers on the default network', async () => {
+  const host = parseResolvConf('nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.org\noptions edns0\n');
+  const hostsLines = (text: string) => text.split('\n').filter((l) => l && !/localhost|ip6-/.test(l));
+
+  async function world(): Promise<void> {
     await store.update((tx) => {
-      tx.putNetwork(net('n1', 'web'));
-      tx.putNetwork(net('n0', 'bridge', true));
-      tx.putSandbox(sandbox('s1', 'a', { extraHosts: [{ host: 'db', ip: '10.9.9.9' }] }));
-      tx.putSandbox(sandbox('s2', 'b'));
+      tx.putNetwork(net('n1', 'web', false, { subnet: '10.1.0.0/24', gateway: '10.1.0.1' }));
+      tx.putNetwork(net('n0', 'bridge', true, { subnet: '172.17.0.0/16', gateway: '172.17.0.1' }));
+      tx.putNetwork(net('n2', 'lan', false, { driver: 'macvlan', subnet: '10.80.0.0/24', gateway: '10.80.0.254' }));
+      tx.putSandbox(sandbox('s1', 'a', {
+        extraHosts: [{ host: 'db', ip: '10.9.9.9' }, { host: 'gw', ip: 'host-gateway' }], links: [{ name: 'c', alias: 'cee' }],
+        dns: ['198.51.100.1'], dnsSearch: ['corp.test'], dnsOptions: ['ndots:2'],
+      }));
+      tx.putSandbox(sandbox('s2', 'b', { hostname: 'bee-host' }));
       tx.putSandbox(sandbox('s3', 'c'));
-      tx.putEndpoint(endpoint('e1', 'n1', 's1', '10.1.0.2'));
+      tx.putSandbox(sandbox('s4', 'm'));
+      tx.putSandbox(sandbox('s5', 'solo', { dns: ['198.51.100.7'] }));
+      tx.putEndpoint({ ...endpoint('e1', 'n1', 's1', '10.1.0.2'), ifname: 'eth0' });
       tx.putEndpoint(endpoint('e2', 'n1', 's2', '10.1.0.3', ['bee']));
-      tx.putEndpoint(endpoint('e3', 'n0', 's1', '172.17.0.2'));
+      tx.putEndpoint({ ...endpoint('e3', 'n0', 's1', '172.17.0.2'), ifname: 'eth1' });
       tx.putEndpoint(endpoint('e4', 'n0', 's3', '172.17.0.3'));
+      tx.putEndpoint({ ...endpoint('e5', 'n2', 's1', '10.80.0.2'), ifname: 'eth2' });
+      tx.putEndpoint(endpoint('e6', 'n2', 's4', '10.80.0.3', ['em']));
+      tx.putEndpoint(endpoint('e7', 'n0', 's5', '172.17.0.4'));
     });
-    const entries = await store.read((tx) => hostsEntries(tx, tx.getSandbox('a')!));
-    assert.deepStrictEqual(entries, [
-      { ip: '10.1.0.2', names: ['a'] },
-      { ip: '172.17.0.2', names: ['a'] },
-      { ip: '10.1.0.3', names: ['b', 'bee'] },
-      { ip: '10.9.9.9', names: ['db'] },
+  }
+
+  it('hosts: own names, --add-host (host-gateway = its bridge network\'s gateway), --link, macvlan peers; not peers the DNS server or nobody resolves', async () => {
+    await world();
+    const files = await store.read((tx) => sandboxFiles(tx, tx.getSandbox('a')!, host));
+    assert.deepStrictEqual(hostsLines(files.hosts), [
+      '10.9.9.9\tdb',
+      '10.1.0.1\tgw',
+      '10.1.0.2\ta',
+      '172.17.0.2\ta',
+      '10.80.0.2\ta',
+      '10.80.0.3\tm em',
+      '172.17.0.3\tcee c',
     ]);
-    assert.match(renderHosts(entries), /^127\.0\.0\.1\tlocalhost\n[\s\S]*10\.1\.0\.3\tb bee\n10\.9\.9\.9\tdb\n$/);
+    assert.match(files.hosts, /^127\.0\.0\.1\tlocalhost\n/);
+  });
+
+  it('resolv.conf on a user-defined bridge network: the gateway (the DNS server), --dns-search, --dns-option; --dns is not written', async () => {
+    await world();
+    const files = await store.read((tx) => sandboxFiles(tx, tx.getSandbox('a')!, host));
+    assert.strictEqual(files.resolvConf, '# Generated by netplumb.\nnameserver 10.1.0.1\nsearch corp.test\noptions ndots:2\n');
+  });
+
+  it('resolv.conf on the default network: --dns written directly, or the host\'s resolvers less loopback ones', async () => {
+    await world();
+    const solo = await store.read((tx) => sandboxFiles(tx, tx.getSandbox('solo')!, host));
+    assert.strictEqual(solo.resolvConf, '# Generated by netplumb.\nnameserver 198.51.100.7\nsearch example.org\noptions edns0\n');
+    const c = await store.read((tx) => sandboxFiles(tx, tx.getSandbox('c')!, host));
+    assert.strictEqual(c.resolvConf, '# Generated by netplumb.\nnameserver 192.0.2.53\nsearch example.org\noptions edns0\n');
+    assert.deepStrictEqual(hostsLines(c.hosts), ['172.17.0.3\tc']);
+    const onlyLoopback = await store.read((tx) => sandboxFiles(tx, tx.getSandbox('c')!, parseResolvConf('nameserver 127.0.0.53\n')));
+    assert.strictEqual(onlyLoopback.warnings.length, 1);
+    assert.match(onlyLoopback.warnings[0], /loopback/);
+  });
+
+  it('a change to a sandbox rewrites its own files, its linkers\' and its macvlan peers\', not those of DNS-served peers', async () => {
+    await world();
+    const names = (ids: string[], who: string) => store.read((tx) => sandboxesToRefresh(tx, ids, tx.getSandbox(who)).map((s) => s.name).sort());
+    assert.deepStrictEqual(await names(['n1'], 'b'), ['b']);
+    assert.deepStrictEqual(await names(['n0'], 'c'), ['a', 'c']);
+    assert.deepStrictEqual(await names(['n2'], 'm'), ['a', 'm']);
   });
 
   it('rewrites in place: same inode, new content, old tail cut', async () => {
@@ -58,12 +104,6 @@ describe('hosts files', () => {
     assert.strictEqual(fs.statSync(file).ino, inode);
   });
 
-  it('resolv.conf keeps the host\'s servers except loopback ones, or uses --dns', () => {
-    const host = path.join(dir, 'resolv.conf');
-    fs.writeFileSync(host, 'nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.org\n');
-    assert.strictEqual(renderResolvConf([], host), '# written by netplumb\nnameserver 192.0.2.53\nsearch example.org\n');
-    assert.strictEqual(renderResolvConf(['198.51.100.1'], host), '# written by netplumb\nsearch example.org\nnameserver 198.51.100.1\n');
-  });
 });
 
 describe('rollback', () => {
