@@ -1,0 +1,14 @@
+// parseLinkInfos(buffer, ranges): the kind codecs' reading of IFLA_LINKINFO
+// nests, for the JS-side link listing decoder.
+#pragma once
+
+#include <napi.h>
+
+namespace np {
+
+// parseLinkInfos(buffer, [start0, length0, start1, length1, ...]) ->
+// [{kind?, data?, port?}, ...]: each range is an IFLA_LINKINFO payload inside
+// buffer. One call for a whole listing; a malformed nest throws an Error.
+Napi::Value parseLinkInfos(const Napi::CallbackInfo& info);
+
+}  // namespace np
