@@ -33,8 +33,21 @@ export interface NativeSocket {
    * dumping; resolves after the last block, or rejects with the kernel's
    * error (or what onChunk threw; later blocks are then skipped).
    */
-  dump(requests: [NativeRequest], onChunk: (chunk: Buffer) => void): Promise<void>;
+  dump(requests: [NativeRequest], onChunk: (chunk: Buffer, index: Buffer) => void, index?: NativeIndexSpec): Promise<void>;
   close(): void;
+}
+
+/**
+ * Asks dump() for an attribute index of each block (native/nl/attr_index.h):
+ * per message, int32s [offset, type, attributes' start, end, flags] then
+ * (payload offset, length) for each of `types`, -1 where absent.
+ */
+export interface NativeIndexSpec {
+  /** The family header's size (sizeof(struct ifinfomsg) for links). */
+  headerLen: number;
+  types: number[];
+  /** Attribute types above this are flagged as unknown. */
+  knownMax: number;
 }
 
 export interface NativeEvent {
@@ -72,6 +85,8 @@ export interface NativeAddon {
    * The kind codecs' reading of IFLA_LINKINFO payloads in buffer, given as
    * [start, length] pairs flattened: {kind, data, port} as a parsed link has them.
    */
+  /** The index dump() makes of a block, for a buffer of messages (tests compare it with the JS indexer). */
+  indexAttributes(buffer: Buffer, spec: NativeIndexSpec): Buffer;
   parseLinkInfos(buffer: Buffer, ranges: number[]): Array<{ kind?: string; data?: Record<string, unknown>; port?: { kind: string } & Record<string, unknown> }>;
   /**
    * `ip netns add`: binds a new namespace at path and resolves with its inode.

@@ -169,6 +169,7 @@ static Napi::Object InitNetplumb(Napi::Env env, Napi::Object exports) {
   exports.Set("requestNames", Napi::Function::New<requestNames>(env));
   exports.Set("executeAll", Napi::Function::New<executeAll>(env));
   exports.Set("parseLinkInfos", Napi::Function::New<parseLinkInfos>(env));
+  exports.Set("indexAttributes", Napi::Function::New<indexAttributes>(env));
   exports.Set("netnsCreate", Napi::Function::New<netnsCreate>(env));
   exports.Set("netnsDelete", Napi::Function::New<netnsDelete>(env));
   exports.Set("sysctlRead", Napi::Function::New<sysctlRead>(env));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "napi/convert.h"
+#include "nl/attr_index.h"
 #include "nl/attrs.h"
 #include "rtnl/link.h"
 
@@ -28,6 +29,25 @@ Napi::Value parseLinkInfos(const Napi::CallbackInfo& info) {
     }
   }
   return out;
+}
+
+Napi::Value indexAttributes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBuffer() || !info[1].IsObject()) throw Napi::TypeError::New(env, "indexAttributes(buffer, {headerLen, types, knownMax})");
+  auto buf = info[0].As<Napi::Buffer<uint8_t>>();
+  auto spec = info[1].As<Napi::Object>();
+  Napi::Value headerLen = spec.Get("headerLen"), types = spec.Get("types"), knownMax = spec.Get("knownMax");
+  if (!headerLen.IsNumber() || !types.IsArray() || !knownMax.IsNumber()) throw Napi::TypeError::New(env, "expected {headerLen, types, knownMax}");
+  std::vector<uint16_t> wanted;
+  auto arr = types.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) wanted.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+  try {
+    std::vector<int32_t> index = np::indexAttributes(buf.Data(), buf.Length(), headerLen.As<Napi::Number>().Uint32Value(), wanted,
+                                                     static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value()));
+    return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(index.data()), index.size() * sizeof(int32_t));
+  } catch (const ParseError& e) {
+    throw Napi::Error::New(env, std::string("malformed netlink message: ") + e.what());
+  }
 }
 
 }  // namespace np

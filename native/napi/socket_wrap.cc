@@ -2,6 +2,8 @@
 
 #include "napi/convert.h"
 #include "napi/promise_worker.h"
+#include "nl/attr_index.h"
+#include "nl/attrs.h"
 #include "nl/netns_thread.h"
 
 namespace np {
@@ -58,12 +60,15 @@ SocketWrap* SocketWrap::from(const Napi::Value& js, const std::string& what) {
 }
 
 namespace {
-// The bytes become the Buffer's memory: no copy of what may be megabytes.
-Napi::Value bytesToBuffer(Napi::Env env, Bytes&& bytes) {
-  if (bytes.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
-  auto* owned = new Bytes(std::move(bytes));
-  return Napi::Buffer<uint8_t>::New(env, owned->data(), owned->size(), [](Napi::Env, uint8_t*, Bytes* b) { delete b; }, owned);
+// The vector's memory becomes the Buffer's: no copy of what may be megabytes.
+template <typename T>
+Napi::Value vectorToBuffer(Napi::Env env, std::vector<T>&& items) {
+  if (items.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  auto* owned = new std::vector<T>(std::move(items));
+  return Napi::Buffer<uint8_t>::New(env, reinterpret_cast<uint8_t*>(owned->data()), owned->size() * sizeof(T),
+                                    [](Napi::Env, uint8_t*, std::vector<T>* v) { delete v; }, owned);
 }
+Napi::Value bytesToBuffer(Napi::Env env, Bytes&& bytes) { return vectorToBuffer(env, std::move(bytes)); }
 }  // namespace
 
 Napi::Value resultsToJs(Napi::Env env, std::vector<RequestResult>& results, bool raw) {
@@ -118,12 +123,18 @@ namespace {
 // as they arrive, then the outcome. The worker appends and signals; the JS
 // thread takes everything pending at each wake-up, so when it decodes slower
 // than the kernel dumps, it takes bigger helpings rather than falling behind.
+struct DumpBlock {
+  Bytes messages;
+  std::vector<int32_t> index;  // when asked for: nl/attr_index.h
+};
+
 struct DumpStream {
   std::mutex mutex;
-  std::vector<Bytes> pending;
+  std::vector<DumpBlock> pending;
   bool finished = false;
   RequestResult result;
   std::exception_ptr failure;          // the worker's (socket-level)
+  std::exception_ptr malformed;        // the indexer's: the dump is read to its end, then fails with it
   Napi::Promise::Deferred deferred;    // JS thread only
   Napi::Reference<Napi::Value> thrown; // JS thread only: what onChunk threw
   bool settled = false;                // JS thread only
@@ -133,17 +144,17 @@ struct DumpStream {
 // On the JS thread: hands pending blocks to onChunk; settles the promise after the last.
 void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<DumpStream>& stream) {
   if (stream->settled) return;
-  std::vector<Bytes> blocks;
+  std::vector<DumpBlock> blocks;
   bool finished;
   {
     std::lock_guard<std::mutex> lock(stream->mutex);
     blocks.swap(stream->pending);
     finished = stream->finished;
   }
-  for (Bytes& block : blocks) {
+  for (DumpBlock& block : blocks) {
     if (!stream->thrown.IsEmpty()) break;  // a decoder that failed once sees no more
     try {
-      onChunk.Call({bytesToBuffer(env, std::move(block))});
+      onChunk.Call({bytesToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
     } catch (const Napi::Error& e) {
       stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
     }
@@ -152,6 +163,8 @@ void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<Du
   stream->settled = true;
   if (stream->failure)
     stream->deferred.Reject(makeError(env, stream->failure));
+  else if (stream->malformed)
+    stream->deferred.Reject(makeError(env, stream->malformed));
   else if (!stream->result.ok)
     stream->deferred.Reject(makeSystemError(env, stream->result.error));
   else if (!stream->thrown.IsEmpty())
@@ -166,6 +179,25 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   if (!socket_) throw Napi::Error::New(env, "netlink socket is not open");
   auto requests = std::make_shared<std::vector<Request>>(guarded(env, [&] { return toRequests(info[0]); }));
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "dump(requests, onChunk): onChunk must be a function");
+  // Optional {headerLen, types, knownMax}: an attribute index of each block for the decoder.
+  struct IndexSpec {
+    bool wanted = false;
+    size_t headerLen = 0;
+    std::vector<uint16_t> types;
+    uint16_t knownMax = 0;
+  };
+  auto spec = std::make_shared<IndexSpec>();
+  if (info.Length() > 2 && info[2].IsObject()) {
+    auto o = info[2].As<Napi::Object>();
+    Napi::Value headerLen = o.Get("headerLen"), types = o.Get("types"), knownMax = o.Get("knownMax");
+    if (!headerLen.IsNumber() || !types.IsArray() || !knownMax.IsNumber())
+      throw Napi::TypeError::New(env, "dump index: expected {headerLen, types, knownMax}");
+    spec->wanted = true;
+    spec->headerLen = headerLen.As<Napi::Number>().Uint32Value();
+    spec->knownMax = static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value());
+    auto arr = types.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) spec->types.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+  }
   auto stream = std::make_shared<DumpStream>(env);
   auto tsfn = std::make_shared<Napi::ThreadSafeFunction>(
       Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "netplumb dump", 0, 1));
@@ -174,17 +206,30 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   // The worker's own promise only says it ended; the outcome travels with the blocks, in order.
   PromiseWorker::start(
       env,
-      [socket, requests, stream, tsfn] {
+      [socket, requests, stream, tsfn, spec] {
         auto wake = [&] {
           tsfn->NonBlockingCall([stream](Napi::Env env, Napi::Function onChunk) { deliverDump(env, onChunk, stream); });
         };
         try {
+          bool malformed = false;
           RequestResult result = socket->dumpStream(*requests, [&](Bytes&& replies) {
+            if (malformed) return;  // read on to the end, to keep the socket in step; deliver no more
+            DumpBlock block{std::move(replies), {}};
+            if (spec->wanted) {
+              try {
+                block.index = indexAttributes(block.messages.data(), block.messages.size(), spec->headerLen, spec->types, spec->knownMax);
+              } catch (const ParseError&) {
+                malformed = true;
+                std::lock_guard<std::mutex> lock(stream->mutex);
+                stream->malformed = std::current_exception();
+                return;
+              }
+            }
             bool wasEmpty;
             {
               std::lock_guard<std::mutex> lock(stream->mutex);
               wasEmpty = stream->pending.empty();
-              stream->pending.push_back(std::move(replies));
+              stream->pending.push_back(std::move(block));
             }
             if (wasEmpty) wake();  // otherwise a wake-up is already on its way and will take this too
           });

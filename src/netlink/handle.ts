@@ -2,12 +2,12 @@
 // it on a dedicated thread), and every operation on links, addresses, routes,
 // neighbours and sysctls of that namespace. Requests go out as batches: many
 // messages in one send, every ack checked.
-import { K, native, type NativeResult, type NativeSocket } from '../../bindings';
+import { K, native, type NativeIndexSpec, type NativeResult, type NativeSocket } from '../../bindings';
 import { BatchError, NetlinkError } from '../errors';
 import { NetNs } from '../netns';
 import type { PlannedRequest } from './request';
 import * as links from './links';
-import { decodeLinks } from './link-decode';
+import { buildLinks, decodeLinks, LINK_INDEX } from './link-decode';
 import * as addresses from './addresses';
 import * as routes from './routes';
 import * as neighbours from './neighbours';
@@ -77,17 +77,21 @@ export class Netlink {
     return result as unknown as Buffer;
   }
 
-  /** Sends one dump request; onChunk gets blocks of reply messages while the kernel still dumps the rest. */
-  private dumpStreamed(request: PlannedRequest, onChunk: (chunk: Buffer) => void): Promise<void> {
+  /**
+   * Sends one dump request; onChunk gets blocks of reply messages (and, with
+   * indexSpec, the worker's index of their attributes) while the kernel still
+   * dumps the rest.
+   */
+  private dumpStreamed(request: PlannedRequest, onChunk: (chunk: Buffer, index: Buffer) => void, indexSpec?: NativeIndexSpec): Promise<void> {
     if (this.closed) return Promise.reject(new Error('netlink handle is closed'));
     const run = this.queue.then(async () => {
-      const index = await this.resolveNames([request]);
+      const names = await this.resolveNames([request]);
       for (const [field, name] of Object.entries(request.linkRefs ?? {})) {
-        const found = index.get(name);
+        const found = names.get(name);
         if (found instanceof Error) throw withIndex(found, 0);
         request.args[field] = found;
       }
-      await this.socket.dump([{ op: request.op, args: request.args }], onChunk);
+      await this.socket.dump([{ op: request.op, args: request.args }], onChunk, indexSpec);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -244,8 +248,10 @@ export class Netlink {
   async linkList(filter: links.LinkFilter = {}, options: { unknown?: boolean } = {}): Promise<links.Link[]> {
     const found: links.Link[] = [];
     const keepUnknown = options.unknown === true;
-    // Decoded block by block while the kernel dumps the rest.
-    await this.dumpStreamed(links.planLinkList(filter), (chunk) => decodeLinks(chunk, found, keepUnknown));
+    // Built block by block while the kernel dumps the rest, from the index the worker makes of each block.
+    await this.dumpStreamed(links.planLinkList(filter), (chunk, index) => {
+      buildLinks(chunk, new Int32Array(index.buffer, index.byteOffset, index.length >> 2), found, keepUnknown);
+    }, LINK_INDEX);
     return found;
   }
 

@@ -5,7 +5,7 @@
 // `ip -j` too.
 import { strict as assert } from 'assert';
 import { K, native } from '../../bindings';
-import { decodeLinks } from '../../src/netlink/link-decode';
+import { buildLinks, decodeLinks, indexLinks, LINK_INDEX } from '../../src/netlink/link-decode';
 import { fixtureNames, loadFixture, type ReplyFixture } from '../helpers/nlbytes';
 
 const ALIGN = (n: number) => (n + 3) & ~3;
@@ -188,5 +188,41 @@ describe('link decoder: malformed input is an error, as for the native parser', 
       assert.deepEqual(ours, theirs, `case ${i}`);
     }
     assert.ok(accepted > 500, `only ${accepted} damaged messages were still readable`);
+  });
+});
+
+describe('link decoder: the worker\'s index of a dump block (native) is the one indexLinks makes', () => {
+  const nativeIndex = (b: Buffer) => {
+    const raw = native.indexAttributes(b, LINK_INDEX);
+    return new Int32Array(raw.buffer, raw.byteOffset, raw.length >> 2);
+  };
+
+  it('on the captured replies and on a link with every field, and the builder reads the same Links from it', () => {
+    const buffers = [...fixtureNames('replies').map((n) => Buffer.from(loadFixture<ReplyFixture>('replies', n).reply, 'hex')), fullLink()];
+    for (const b of buffers) {
+      assert.deepEqual([...nativeIndex(b)], [...indexLinks(b)]);
+      assert.deepEqual(buildLinks(b, nativeIndex(b), [], true), nativeLinks(b));
+    }
+  });
+
+  it('random damage: the same refusals and the same index', () => {
+    let seed = 5;
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    let compared = 0;
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(fullLink());
+      for (let k = 0; k < 3; k++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+      if (b.length >= NLMSG_HDRLEN && b.readUInt16LE(4) !== K.RTM_NEWLINK) continue; // the JS indexer skips other types
+      let ours: unknown, theirs: unknown;
+      try { ours = [...indexLinks(b)]; } catch (err) { ours = err; }
+      try { theirs = [...nativeIndex(b)]; } catch (err) { theirs = err; }
+      if (ours instanceof Error || theirs instanceof Error) {
+        assert.ok(ours instanceof Error && theirs instanceof Error, `case ${i}: one refused, the other did not: ${String(ours instanceof Error ? ours : theirs)}`);
+        continue;
+      }
+      compared++;
+      assert.deepEqual(ours, theirs, `case ${i}`);
+    }
+    assert.ok(compared > 500, `only ${compared} damaged messages were indexed`);
   });
 });
