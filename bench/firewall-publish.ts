@@ -5,7 +5,7 @@
 //  2. the cost of a new TCP connection through the host to the first and to
 //     the last of 10,000 published ports: netplumb's map lookup against a
 //     chain of one DNAT rule per port (what iptables-based publishing does),
-//     measured in the same run.
+//     measured in the same run (connectionCosts, which npm run bench uses too).
 // As root, inside a throwaway namespace:
 //   ../shared/tools/sandbox node dist/bench/firewall-publish.js [RUNS] [CONNECTIONS]
 import { spawnSync } from 'child_process';
@@ -42,6 +42,56 @@ function connectCost(ns: NetNs, host: string, ports: number[], count: number): n
   const r = spawnSync('ip', ['netns', 'exec', ns.name!, process.execPath, '-e', code], { encoding: 'utf8', timeout: 600000 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as number[];
+}
+
+export interface ConnectionCosts {
+  /** Mean microseconds per new TCP connection to the first and the last of the published ports. */
+  mapFirst: number; mapLast: number;
+  ruleFirst: number; ruleLast: number;
+  ports: number;
+}
+
+/**
+ * Per new TCP connection from a LAN neighbour through the host to a
+ * container: to the first and to the last of `count` published ports, with
+ * netplumb's map, then with one DNAT rule per port (Docker's DOCKER chain, in
+ * nft), in the same topology and run.
+ */
+export async function connectionCosts(count: number, connections: number): Promise<ConnectionCosts> {
+  const t = await buildTopology();
+  try {
+    const net = { id: 'neta', bridge: NET_A.bridge, subnets: [NET_A.subnet] };
+    const first = 20000, last = 20000 + count - 1;
+    const server = await startServer(t.c1.ns, 'c1', { tcp: [first, last] });
+    try {
+      const fw = await NftablesFirewall.open({ netns: t.host.ns });
+      await fw.addNetwork(net);
+      await fw.publish('bulk', { containerIp: C1, ports: [`${first}-${last}:${first}-${last}`] });
+      const [mapFirst, mapLast] = connectCost(t.lan.ns, HOST_IP, [first, last], connections);
+      await fw.unpublish('bulk');
+
+      // The same mappings as one DNAT rule per port, in a table of their own (Docker's DOCKER chain, in nft).
+      const nft = await Nftables.open({ netns: t.host.ns });
+      // As Docker's: one address-type check jumps to the chain of per-port rules.
+      const b = nft.batch().addTable({ family: 'ip', name: 'perport' })
+        .addChain({ family: 'ip', table: 'perport', name: 'pre', hook: 'prerouting', type: 'nat', priority: 'dstnat' })
+        .addChain({ family: 'ip', table: 'perport', name: 'ports' })
+        .addRule({ family: 'ip', table: 'perport', chain: 'pre' }, rule().fibDaddrType('local').jump('ports'));
+      for (let p = first; p <= last; p++)
+        b.addRule({ family: 'ip', table: 'perport', chain: 'ports' }, rule().tcpDport(p).dnat({ addr: C1, port: p }));
+      await b.commit();
+      const [ruleFirst, ruleLast] = connectCost(t.lan.ns, HOST_IP, [first, last], connections);
+      await nft.batch().deleteTable({ family: 'ip', name: 'perport' }).commit();
+      nft.close();
+      await fw.reconcile({ networks: [], endpoints: [] });
+      fw.close();
+      return { mapFirst, mapLast, ruleFirst, ruleLast, ports: count };
+    } finally {
+      server.kill('SIGKILL');
+    }
+  } finally {
+    await t.dispose();
+  }
 }
 
 async function main(): Promise<void> {
@@ -81,44 +131,18 @@ async function main(): Promise<void> {
       await fw.reconcile({ networks: [], endpoints: [] });
       fw.close();
     }
-
-    // Per connection: 10,000 published ports, connections to the first and the last.
-    const first = 20000, last = 29999;
-    const server = await startServer(t.c1.ns, 'c1', { tcp: [first, last] });
-    try {
-      const fw = await NftablesFirewall.open({ netns: t.host.ns });
-      await fw.addNetwork(net);
-      await fw.publish('bulk', { containerIp: C1, ports: [`${first}-${last}:${first}-${last}`] });
-      const [mapFirst, mapLast] = connectCost(t.lan.ns, HOST_IP, [first, last], CONNECTIONS);
-      await fw.unpublish('bulk');
-
-      // The same 10,000 mappings as one DNAT rule per port, in a table of their own (Docker's DOCKER chain, in nft).
-      const nft = await Nftables.open({ netns: t.host.ns });
-      // As Docker's: one address-type check jumps to the chain of per-port rules.
-      const b = nft.batch().addTable({ family: 'ip', name: 'perport' })
-        .addChain({ family: 'ip', table: 'perport', name: 'pre', hook: 'prerouting', type: 'nat', priority: 'dstnat' })
-        .addChain({ family: 'ip', table: 'perport', name: 'ports' })
-        .addRule({ family: 'ip', table: 'perport', chain: 'pre' }, rule().fibDaddrType('local').jump('ports'));
-      for (let p = first; p <= last; p++)
-        b.addRule({ family: 'ip', table: 'perport', chain: 'ports' }, rule().tcpDport(p).dnat({ addr: C1, port: p }));
-      await b.commit();
-      const [ruleFirst, ruleLast] = connectCost(t.lan.ns, HOST_IP, [first, last], CONNECTIONS);
-      await nft.batch().deleteTable({ family: 'ip', name: 'perport' }).commit();
-      nft.close();
-      await fw.reconcile({ networks: [], endpoints: [] });
-      fw.close();
-      console.log(`new TCP connection through the host, 10,000 published ports, mean of ${CONNECTIONS} (median of 5 blocks):`);
-      console.log(`  netplumb map:        first ${mapFirst.toFixed(1)} us, last ${mapLast.toFixed(1)} us (last - first ${(mapLast - mapFirst).toFixed(1)} us)`);
-      console.log(`  one rule per port:   first ${ruleFirst.toFixed(1)} us, last ${ruleLast.toFixed(1)} us (last - first ${(ruleLast - ruleFirst).toFixed(1)} us)`);
-    } finally {
-      server.kill('SIGKILL');
-    }
   } finally {
     await t.dispose();
   }
+  const c = await connectionCosts(10000, CONNECTIONS);
+  console.log(`new TCP connection through the host, 10,000 published ports, mean of ${CONNECTIONS} (median of 5 blocks):`);
+  console.log(`  netplumb map:        first ${c.mapFirst.toFixed(1)} us, last ${c.mapLast.toFixed(1)} us (last - first ${(c.mapLast - c.mapFirst).toFixed(1)} us)`);
+  console.log(`  one rule per port:   first ${c.ruleFirst.toFixed(1)} us, last ${c.ruleLast.toFixed(1)} us (last - first ${(c.ruleLast - c.ruleFirst).toFixed(1)} us)`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

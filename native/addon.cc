@@ -8,6 +8,7 @@
 #include "napi/constants.h"
 #include "napi/convert.h"
 #include "napi/events_wrap.h"
+#include "napi/link_info.h"
 #include "napi/promise_worker.h"
 #include "napi/socket_wrap.h"
 #include "nl/attrs.h"
@@ -76,10 +77,55 @@ std::string stringArg(const Napi::CallbackInfo& info, size_t i) {
   return info[i].As<Napi::String>().Utf8Value();
 }
 
+// netnsCreate(dir, path, sockets?) -> Promise<inode>. sockets: [{socket, protocol}],
+// unopened NetlinkSocket objects to open inside the new namespace on the very
+// thread that made it (one thread per namespace, not one more per socket).
 Napi::Value netnsCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   std::string dir = stringArg(info, 0), path = stringArg(info, 1);
+  struct ToOpen {
+    SocketWrap* wrap;
+    int protocol;
+    std::shared_ptr<NetlinkSocket> socket;
+  };
+  auto toOpen = std::make_shared<std::vector<ToOpen>>();
+  // The wrappers stay alive until the promise settles and they are given their sockets.
+  auto keep = std::make_shared<std::vector<Napi::ObjectReference>>();
+  if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
+    if (!info[2].IsArray()) throw Napi::TypeError::New(env, "sockets: expected an array of {socket, protocol}");
+    auto arr = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      std::string what = "sockets[" + std::to_string(i) + "]";
+      Napi::Value item = arr.Get(i);
+      if (!item.IsObject()) throw Napi::TypeError::New(env, what + ": expected {socket, protocol}");
+      auto obj = item.As<Napi::Object>();
+      SocketWrap* wrap;
+      try {
+        wrap = SocketWrap::from(obj.Get("socket"), what + ".socket");
+      } catch (const ArgumentError& e) {
+        throw Napi::TypeError::New(env, e.what());
+      }
+      if (wrap->socket()) throw Napi::TypeError::New(env, what + ".socket: already open");
+      Napi::Value protocol = obj.Get("protocol");
+      if (!protocol.IsNumber()) throw Napi::TypeError::New(env, what + ".protocol: expected a number");
+      toOpen->push_back({wrap, protocol.As<Napi::Number>().Int32Value(), nullptr});
+      keep->push_back(Napi::Persistent(obj.Get("socket").As<Napi::Object>()));
+    }
+  }
+  auto inode = std::make_shared<uint64_t>(0);
   return PromiseWorker::start(
-      info.Env(), [dir, path] { createNamedNetns(dir, path); }, [](Napi::Env env) { return env.Undefined(); });
+      env,
+      [dir, path, toOpen, inode] {
+        // A socket that cannot be opened undoes the namespace too: nothing half-made.
+        *inode = createNamedNetns(dir, path, [&] {
+          for (ToOpen& s : *toOpen) s.socket = NetlinkSocket::adopt(NetlinkSocket::createFd(s.protocol), s.protocol);
+        });
+      },
+      [toOpen, keep, inode](Napi::Env env) -> Napi::Value {
+        for (ToOpen& s : *toOpen) s.wrap->adopt(std::move(s.socket));
+        keep->clear();
+        return Napi::Number::New(env, static_cast<double>(*inode));
+      });
 }
 
 Napi::Value netnsDelete(const Napi::CallbackInfo& info) {
@@ -116,6 +162,9 @@ static Napi::Object InitNetplumb(Napi::Env env, Napi::Object exports) {
   exports.Set("encode", Napi::Function::New<encode>(env));
   exports.Set("parse", Napi::Function::New<parse>(env));
   exports.Set("requestNames", Napi::Function::New<requestNames>(env));
+  exports.Set("executeAll", Napi::Function::New<executeAll>(env));
+  exports.Set("parseLinkInfos", Napi::Function::New<parseLinkInfos>(env));
+  exports.Set("indexAttributes", Napi::Function::New<indexAttributes>(env));
   exports.Set("netnsCreate", Napi::Function::New<netnsCreate>(env));
   exports.Set("netnsDelete", Napi::Function::New<netnsDelete>(env));
   exports.Set("sysctlRead", Napi::Function::New<sysctlRead>(env));

@@ -1,5 +1,6 @@
 // netplumb: Docker-style container networking without a daemon.
 export { NetNs } from './netns';
+export { openNewNetns, type NewNetns, type OpenNewNetnsOptions } from './netns-open';
 export { Netlink, Batch } from './netlink/handle';
 export { NetlinkError, BatchError } from './errors';
 export type { Link, LinkSpec, LinkChange, LinkStats, LinkFilter, BridgePortChange } from './netlink/links';

@@ -3,7 +3,7 @@
 // `ip netns exec A ...` works on ours and we can open theirs.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { K, native } from '../bindings';
+import { K, native, type NativeSocket } from '../bindings';
 import { NetlinkError } from './errors';
 
 /** Where named namespaces live: iproute2's folder. */
@@ -37,10 +37,18 @@ export class NetNs {
 
   /** `ip netns add NAME`. Fails with EEXIST when the name is taken. */
   static async create(name: string): Promise<NetNs> {
+    return NetNs.createOpening(name, []);
+  }
+
+  /**
+   * @internal `ip netns add NAME`, opening the given unopened sockets inside
+   * the new namespace on the thread that made it. Used by openNewNetns().
+   */
+  static async createOpening(name: string, sockets: Array<{ socket: NativeSocket; protocol: number }>): Promise<NetNs> {
     checkNetnsName(name);
     const file = path.join(NETNS_DIR, name);
-    await native.netnsCreate(NETNS_DIR, file);
-    return NetNs.atPath(file, name);
+    const inode = await native.netnsCreate(NETNS_DIR, file, sockets);
+    return new NetNs(name, file, inode);
   }
 
   /**

@@ -1,9 +1,11 @@
 // netplumb as a peer in the endpoint benchmark.
 //   node dist/bench/drivers/netplumb-endpoints.js N BRIDGE PREFIX SUBNET16 seq|batch
 // seq:   the API as most scripts use it: one awaited call per step, links by name.
-// batch: the fastest way (examples/endpoint-setup.ts): the peer's ifindex
-//        pinned, so the in-namespace batch needs no lookup; one send per side.
-import { NetNs, Netlink } from '../../src';
+// batch: the fastest way (examples/endpoint-setup.ts): the namespace and its
+//        handle made on one thread (Netlink.openNew), the peer's ifindex
+//        pinned so the in-namespace batch needs no lookup, and both sides'
+//        batches committed in one trip to the worker pool (Batch.commitAll).
+import { Batch, NetNs, Netlink } from '../../src';
 import { awaitGo, endpointPlan, monotonicNs, reportSetup, reportTeardownStart, type EndpointPlan } from './protocol';
 
 const [count, bridge, prefix, subnet16, mode] = process.argv.slice(2);
@@ -26,17 +28,17 @@ const LO = 1;
 const ETH0 = 2;
 
 async function batched(host: Netlink, bridgeIndex: number, e: EndpointPlan): Promise<NetNs> {
-  const ns = await NetNs.create(e.netns);
-  const inside = await Netlink.open({ netns: ns });
-  await host.batch()
-    .linkAdd({ name: e.hostVeth, kind: 'veth', master: bridgeIndex, up: true, peer: { name: 'eth0', netns: ns, index: ETH0 } })
-    .commit();
-  await inside.batch()
-    .linkSet(LO, { up: true })
-    .linkSet(ETH0, { up: true })
-    .addrAdd(ETH0, e.cidr)
-    .routeAdd({ dst: 'default', gateway: e.gateway })
-    .commit();
+  const inside = await Netlink.openNew(e.netns);
+  const ns = inside.netns!;
+  await Batch.commitAll([
+    host.batch()
+      .linkAdd({ name: e.hostVeth, kind: 'veth', master: bridgeIndex, up: true, peer: { name: 'eth0', netns: ns, index: ETH0 } }),
+    inside.batch()
+      .linkSet(LO, { up: true })
+      .linkSet(ETH0, { up: true })
+      .addrAdd(ETH0, e.cidr)
+      .routeAdd({ dst: 'default', gateway: e.gateway }),
+  ]);
   inside.close();
   return ns;
 }

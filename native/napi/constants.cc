@@ -1,5 +1,7 @@
 #include "napi/constants.h"
 
+#include <cstddef>
+
 // First, so that linux/in.h (pulled in by the netfilter headers) defers to libc.
 #include <netinet/in.h>
 
@@ -101,6 +103,58 @@ Object kernelConstants() {
   NP_CONST(IFLA_INFO_SLAVE_KIND);
   NP_CONST(IFLA_INFO_SLAVE_DATA);
   NP_CONST(VETH_INFO_PEER);
+  // Link messages, for the listing decoder in src/netlink/link-decode.ts
+  // (large listings are decoded from the reply bytes on the JS thread).
+  NP_CONST(NLA_TYPE_MASK);
+  NP_CONST(IFLA_BROADCAST);
+  NP_CONST(IFLA_MIN_MTU);
+  NP_CONST(IFLA_MAX_MTU);
+  NP_CONST(IFLA_PERM_ADDRESS);
+  NP_CONST(IFLA_MASTER);
+  NP_CONST(IFLA_LINK);
+  NP_CONST(IFLA_LINK_NETNSID);
+  NP_CONST(IFLA_TXQLEN);
+  NP_CONST(IFLA_IFALIAS);
+  NP_CONST(IFLA_OPERSTATE);
+  NP_CONST(IFLA_CARRIER);
+  NP_CONST(IFLA_GROUP);
+  NP_CONST(IFLA_PROMISCUITY);
+  NP_CONST(IFLA_NUM_TX_QUEUES);
+  NP_CONST(IFLA_NUM_RX_QUEUES);
+  NP_CONST(IFLA_STATS64);
+  NP_CONST(IF_OPER_UNKNOWN);
+  NP_CONST(IF_OPER_NOTPRESENT);
+  NP_CONST(IF_OPER_DOWN);
+  NP_CONST(IF_OPER_LOWERLAYERDOWN);
+  NP_CONST(IF_OPER_TESTING);
+  NP_CONST(IF_OPER_DORMANT);
+  NP_CONST(IF_OPER_UP);
+  out["offsetof_ifinfomsg_ifi_family"] = Value(offsetof(ifinfomsg, ifi_family));
+  out["offsetof_ifinfomsg_ifi_type"] = Value(offsetof(ifinfomsg, ifi_type));
+  out["offsetof_ifinfomsg_ifi_index"] = Value(offsetof(ifinfomsg, ifi_index));
+  out["offsetof_ifinfomsg_ifi_flags"] = Value(offsetof(ifinfomsg, ifi_flags));
+  out["sizeof_rtnl_link_stats64"] = Value(sizeof(rtnl_link_stats64));
+#define NP_STATS64(field) out["offsetof_rtnl_link_stats64_" #field] = Value(offsetof(rtnl_link_stats64, field))
+  NP_STATS64(rx_packets);
+  NP_STATS64(tx_packets);
+  NP_STATS64(rx_bytes);
+  NP_STATS64(tx_bytes);
+  NP_STATS64(rx_errors);
+  NP_STATS64(tx_errors);
+  NP_STATS64(rx_dropped);
+  NP_STATS64(tx_dropped);
+  NP_STATS64(multicast);
+  NP_STATS64(collisions);
+  NP_STATS64(rx_over_errors);
+  NP_STATS64(rx_crc_errors);
+  NP_STATS64(rx_frame_errors);
+  NP_STATS64(rx_fifo_errors);
+  NP_STATS64(rx_missed_errors);
+  NP_STATS64(tx_aborted_errors);
+  NP_STATS64(tx_carrier_errors);
+  NP_STATS64(tx_fifo_errors);
+  NP_STATS64(rx_nohandler);
+#undef NP_STATS64
   out["sizeof_nlmsghdr"] = Value(sizeof(nlmsghdr));
   out["sizeof_ifinfomsg"] = Value(sizeof(ifinfomsg));
   out["sizeof_ifaddrmsg"] = Value(sizeof(ifaddrmsg));

@@ -13,9 +13,11 @@ namespace np {
 Value toValue(const Napi::Value& js);
 Napi::Value fromValue(Napi::Env env, const Value& value);
 
-// Per-addon-instance data: the error class handed over by bindings/ at load.
+// Per-addon-instance data: the error class handed over by bindings/ at load,
+// and the socket class (to recognise its instances among arguments).
 struct AddonData {
   Napi::FunctionReference errorClass;
+  Napi::FunctionReference socketClass;
 };
 
 // A NetlinkError (the TypeScript class) for a system or kernel failure.

@@ -2,6 +2,8 @@
 
 #include "napi/convert.h"
 #include "napi/promise_worker.h"
+#include "nl/attr_index.h"
+#include "nl/attrs.h"
 #include "nl/netns_thread.h"
 
 namespace np {
@@ -43,9 +45,40 @@ auto guarded(Napi::Env env, F fn) -> decltype(fn()) {
 }  // namespace
 
 Napi::Function SocketWrap::define(Napi::Env env) {
-  return DefineClass(env, "NetlinkSocket",
-                     {InstanceMethod<&SocketWrap::open>("open"), InstanceMethod<&SocketWrap::execute>("execute"),
-                      InstanceMethod<&SocketWrap::close>("close")});
+  Napi::Function cls = DefineClass(env, "NetlinkSocket",
+                                   {InstanceMethod<&SocketWrap::open>("open"), InstanceMethod<&SocketWrap::execute>("execute"),
+                                    InstanceMethod<&SocketWrap::dump>("dump"), InstanceMethod<&SocketWrap::close>("close")});
+  env.GetInstanceData<AddonData>()->socketClass = Napi::Persistent(cls);
+  return cls;
+}
+
+SocketWrap* SocketWrap::from(const Napi::Value& js, const std::string& what) {
+  Napi::FunctionReference& cls = js.Env().GetInstanceData<AddonData>()->socketClass;
+  if (!js.IsObject() || !js.As<Napi::Object>().InstanceOf(cls.Value()))
+    throw ArgumentError(what + ": expected a NetlinkSocket");
+  return Unwrap(js.As<Napi::Object>());
+}
+
+namespace {
+// The vector's memory becomes the Buffer's: no copy of what may be megabytes.
+template <typename T>
+Napi::Value vectorToBuffer(Napi::Env env, std::vector<T>&& items) {
+  if (items.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  auto* owned = new std::vector<T>(std::move(items));
+  return Napi::Buffer<uint8_t>::New(env, reinterpret_cast<uint8_t*>(owned->data()), owned->size() * sizeof(T),
+                                    [](Napi::Env, uint8_t*, std::vector<T>* v) { delete v; }, owned);
+}
+Napi::Value bytesToBuffer(Napi::Env env, Bytes&& bytes) { return vectorToBuffer(env, std::move(bytes)); }
+}  // namespace
+
+Napi::Value resultsToJs(Napi::Env env, std::vector<RequestResult>& results, bool raw) {
+  Napi::Array out = Napi::Array::New(env, results.size());
+  for (size_t i = 0; i < results.size(); i++) {
+    RequestResult& r = results[i];
+    Napi::Value v = !r.ok ? makeSystemError(env, r.error) : raw ? bytesToBuffer(env, std::move(r.raw)) : fromValue(env, np::Value(r.objects));
+    out.Set(static_cast<uint32_t>(i), v);
+  }
+  return out;
 }
 
 SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketWrap>(info) {}
@@ -77,15 +110,191 @@ Napi::Value SocketWrap::execute(const Napi::CallbackInfo& info) {
   if (!socket_) throw Napi::Error::New(env, "netlink socket is not open");
   auto requests = std::make_shared<std::vector<Request>>(guarded(env, [&] { return toRequests(info[0]); }));
   bool transaction = info.Length() > 1 && info[1].ToBoolean().Value();
+  bool raw = info.Length() > 2 && info[2].ToBoolean().Value();
   auto results = std::make_shared<std::vector<RequestResult>>();
   auto socket = socket_;
   return PromiseWorker::start(
-      env, [socket, requests, transaction, results] { *results = socket->execute(*requests, transaction); },
-      [results](Napi::Env env) -> Napi::Value {
-        Napi::Array out = Napi::Array::New(env, results->size());
-        for (size_t i = 0; i < results->size(); i++) {
-          const RequestResult& r = (*results)[i];
-          out.Set(static_cast<uint32_t>(i), r.ok ? fromValue(env, np::Value(r.objects)) : makeSystemError(env, r.error));
+      env, [socket, requests, transaction, raw, results] { *results = socket->execute(*requests, transaction, raw); },
+      [results, raw](Napi::Env env) -> Napi::Value { return resultsToJs(env, *results, raw); });
+}
+
+namespace {
+// What a streamed dump's worker hands the JS thread: blocks of reply messages
+// as they arrive, then the outcome. The worker appends and signals; the JS
+// thread takes everything pending at each wake-up, so when it decodes slower
+// than the kernel dumps, it takes bigger helpings rather than falling behind.
+struct DumpBlock {
+  Bytes messages;
+  std::vector<int32_t> index;  // when asked for: nl/attr_index.h
+};
+
+struct DumpStream {
+  std::mutex mutex;
+  std::vector<DumpBlock> pending;
+  bool finished = false;
+  RequestResult result;
+  std::exception_ptr failure;          // the worker's (socket-level)
+  std::exception_ptr malformed;        // the indexer's: the dump is read to its end, then fails with it
+  Napi::Promise::Deferred deferred;    // JS thread only
+  Napi::Reference<Napi::Value> thrown; // JS thread only: what onChunk threw
+  bool settled = false;                // JS thread only
+  explicit DumpStream(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+// On the JS thread: hands pending blocks to onChunk; settles the promise after the last.
+void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<DumpStream>& stream) {
+  if (stream->settled) return;
+  std::vector<DumpBlock> blocks;
+  bool finished;
+  {
+    std::lock_guard<std::mutex> lock(stream->mutex);
+    blocks.swap(stream->pending);
+    finished = stream->finished;
+  }
+  for (DumpBlock& block : blocks) {
+    if (!stream->thrown.IsEmpty()) break;  // a decoder that failed once sees no more
+    try {
+      onChunk.Call({bytesToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
+    } catch (const Napi::Error& e) {
+      stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+    }
+  }
+  if (!finished) return;
+  stream->settled = true;
+  if (stream->failure)
+    stream->deferred.Reject(makeError(env, stream->failure));
+  else if (stream->malformed)
+    stream->deferred.Reject(makeError(env, stream->malformed));
+  else if (!stream->result.ok)
+    stream->deferred.Reject(makeSystemError(env, stream->result.error));
+  else if (!stream->thrown.IsEmpty())
+    stream->deferred.Reject(stream->thrown.Value());
+  else
+    stream->deferred.Resolve(env.Undefined());
+}
+}  // namespace
+
+Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!socket_) throw Napi::Error::New(env, "netlink socket is not open");
+  auto requests = std::make_shared<std::vector<Request>>(guarded(env, [&] { return toRequests(info[0]); }));
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "dump(requests, onChunk): onChunk must be a function");
+  // Optional {headerLen, types, knownMax}: an attribute index of each block for the decoder.
+  struct IndexSpec {
+    bool wanted = false;
+    size_t headerLen = 0;
+    std::vector<uint16_t> types;
+    uint16_t knownMax = 0;
+  };
+  auto spec = std::make_shared<IndexSpec>();
+  if (info.Length() > 2 && info[2].IsObject()) {
+    auto o = info[2].As<Napi::Object>();
+    Napi::Value headerLen = o.Get("headerLen"), types = o.Get("types"), knownMax = o.Get("knownMax");
+    if (!headerLen.IsNumber() || !types.IsArray() || !knownMax.IsNumber())
+      throw Napi::TypeError::New(env, "dump index: expected {headerLen, types, knownMax}");
+    spec->wanted = true;
+    spec->headerLen = headerLen.As<Napi::Number>().Uint32Value();
+    spec->knownMax = static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value());
+    auto arr = types.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) spec->types.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+  }
+  auto stream = std::make_shared<DumpStream>(env);
+  auto tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+      Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "netplumb dump", 0, 1));
+  auto socket = socket_;
+  Napi::Promise promise = stream->deferred.Promise();
+  // The worker's own promise only says it ended; the outcome travels with the blocks, in order.
+  PromiseWorker::start(
+      env,
+      [socket, requests, stream, tsfn, spec] {
+        auto wake = [&] {
+          tsfn->NonBlockingCall([stream](Napi::Env env, Napi::Function onChunk) { deliverDump(env, onChunk, stream); });
+        };
+        try {
+          bool malformed = false;
+          RequestResult result = socket->dumpStream(*requests, [&](Bytes&& replies) {
+            if (malformed) return;  // read on to the end, to keep the socket in step; deliver no more
+            DumpBlock block{std::move(replies), {}};
+            if (spec->wanted) {
+              try {
+                block.index = indexAttributes(block.messages.data(), block.messages.size(), spec->headerLen, spec->types, spec->knownMax);
+              } catch (const ParseError&) {
+                malformed = true;
+                std::lock_guard<std::mutex> lock(stream->mutex);
+                stream->malformed = std::current_exception();
+                return;
+              }
+            }
+            bool wasEmpty;
+            {
+              std::lock_guard<std::mutex> lock(stream->mutex);
+              wasEmpty = stream->pending.empty();
+              stream->pending.push_back(std::move(block));
+            }
+            if (wasEmpty) wake();  // otherwise a wake-up is already on its way and will take this too
+          });
+          std::lock_guard<std::mutex> lock(stream->mutex);
+          stream->result = std::move(result);
+          stream->finished = true;
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(stream->mutex);
+          stream->failure = std::current_exception();
+          stream->finished = true;
+        }
+        wake();
+        tsfn->Release();
+      },
+      [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  return promise;
+}
+
+Napi::Value executeAll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct Part {
+    std::shared_ptr<NetlinkSocket> socket;
+    std::vector<Request> requests;
+    bool transaction = false;
+    bool sent = false;
+    std::vector<RequestResult> results;
+    std::exception_ptr failure;  // a socket-level failure (the kernel's per-request errors are in results)
+  };
+  auto parts = std::make_shared<std::vector<Part>>(guarded(env, [&] {
+    if (!info[0].IsArray()) throw ArgumentError("executeAll: expected an array of {socket, requests, transaction}");
+    auto arr = info[0].As<Napi::Array>();
+    std::vector<Part> out(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      std::string what = "parts[" + std::to_string(i) + "]";
+      Napi::Value item = arr.Get(i);
+      if (!item.IsObject()) throw ArgumentError(what + ": expected {socket, requests, transaction}");
+      auto obj = item.As<Napi::Object>();
+      out[i].socket = SocketWrap::from(obj.Get("socket"), what + ".socket")->socket();
+      if (!out[i].socket) throw ArgumentError(what + ".socket: netlink socket is not open");
+      out[i].requests = toRequests(obj.Get("requests"));
+      out[i].transaction = obj.Get("transaction").ToBoolean().Value();
+    }
+    return out;
+  }));
+  return PromiseWorker::start(
+      env,
+      [parts] {
+        for (Part& p : *parts) {
+          p.sent = true;
+          try {
+            p.results = p.socket->execute(p.requests, p.transaction);
+          } catch (...) {
+            p.failure = std::current_exception();
+            return;
+          }
+          // Later parts build on this one (e.g. set up the link it made): stop at its first failure.
+          for (const RequestResult& r : p.results)
+            if (!r.ok) return;
+        }
+      },
+      [parts](Napi::Env env) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, parts->size());
+        for (size_t i = 0; i < parts->size(); i++) {
+          Part& p = (*parts)[i];
+          out.Set(static_cast<uint32_t>(i), !p.sent ? env.Null() : p.failure ? makeError(env, p.failure) : resultsToJs(env, p.results, false));
         }
         return out;
       });

@@ -109,12 +109,19 @@ int errnoOfStatus(int32_t status) {
   return status < 0 && status >= -kMaxErrno ? -status : EPROTO;
 }
 
+UniqueFd NetlinkSocket::createFd(int protocol) {
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+  if (!fd.valid()) throwErrno(errno, "socket", "open netlink socket", "protocol " + std::to_string(protocol));
+  return fd;
+}
+
 std::shared_ptr<NetlinkSocket> NetlinkSocket::open(int protocol, int nsFd, uint32_t groups) {
   UniqueFd fd;
-  runInNetns(nsFd, [&] {
-    fd.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
-    if (!fd.valid()) throwErrno(errno, "socket", "open netlink socket", "protocol " + std::to_string(protocol));
-  });
+  runInNetns(nsFd, [&] { fd = createFd(protocol); });
+  return adopt(std::move(fd), protocol, groups);
+}
+
+std::shared_ptr<NetlinkSocket> NetlinkSocket::adopt(UniqueFd fd, int protocol, uint32_t groups) {
   // Bigger buffers: the force variants need CAP_NET_ADMIN; fall back quietly.
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer) != 0)
     ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
@@ -164,6 +171,80 @@ void NetlinkSocket::sendAll(const uint8_t* data, size_t len) {
   }
 }
 
+size_t NetlinkSocket::receive() {
+  for (;;) {
+    sockaddr_nl from{};
+    socklen_t fromLen = sizeof from;
+    ssize_t n = ::recvfrom(fd_.get(), recvBuf_.get(), recvSize_, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fromLen);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throwErrno(errno == EAGAIN ? ETIMEDOUT : errno, "recv", "read netlink reply", "");
+    }
+    if (static_cast<size_t>(n) > recvSize_) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
+    if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
+    return static_cast<size_t>(n);
+  }
+}
+
+RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, const std::function<void(Bytes&&)>& onReplies) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!fd_.valid()) throwErrno(EBADF, "dump", "use netlink socket", "closed handle");
+  if (oneDump.size() != 1) throw ArgumentError("a streamed dump takes exactly one request");
+  Encoded e = encodeStream(oneDump, false, protocol_);
+  RequestContext& ctx = e.contexts[0];
+  if (!ctx.dump) throw ArgumentError(std::string(oneDump[0].codec->name) + " is not a dump");
+  nlmsghdr* request = e.builder.headerAt(e.offsets[0]);
+  const uint16_t requestType = request->nlmsg_type;
+  const uint32_t seq = reserveSequence(1);
+  request->nlmsg_seq = seq;
+  request->nlmsg_pid = 0;
+  sendAll(e.builder.data().data(), e.builder.size());
+
+  RequestResult result;
+  auto describeFailure = [&](int err) {
+    result.ok = false;
+    result.error.errnum = err;
+    result.error.op = messageTypeName(protocol_, requestType);
+    result.error.action = ctx.action;
+    result.error.object = ctx.object;
+  };
+  for (bool done = false; !done;) {
+    size_t n = receive();
+    Bytes replies;
+    for (const nlmsghdr* nlh : splitMessages(recvBuf_.get(), n)) {
+      if (nlh->nlmsg_seq != seq) continue;  // left over from an earlier exchange
+      if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) result.error.interrupted = true;
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        auto err = messageHeader<nlmsgerr>(nlh);
+        if (err.error != 0) {
+          describeFailure(-err.error);
+          readExtendedAck(nlh, sizeof(nlmsgerr), result.error);
+        }
+        done = true;
+      } else if (nlh->nlmsg_type == NLMSG_DONE) {
+        int status = 0;
+        if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) status = messageHeader<int>(nlh);
+        if (status < 0) {
+          describeFailure(-status);
+          readExtendedAck(nlh, sizeof(int), result.error);
+        }
+        done = true;
+      } else {
+        const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
+        if (replies.empty()) replies.reserve(n);
+        replies.insert(replies.end(), bytes, bytes + nlh->nlmsg_len);
+        replies.resize(NLMSG_ALIGN(replies.size()), 0);
+      }
+    }
+    if (!replies.empty()) onReplies(std::move(replies));
+  }
+  if (result.ok && result.error.interrupted) {
+    describeFailure(EINTR);
+    result.error.detail = "the dump was interrupted by a concurrent change; retry";
+  }
+  return result;
+}
+
 uint32_t NetlinkSocket::reserveSequence(size_t count) {
   if (count >= UINT32_MAX / 2) throw ArgumentError("too many requests in one exchange");
   if (nextSeq_ == 0 || nextSeq_ > UINT32_MAX - count) nextSeq_ = 1;
@@ -172,7 +253,7 @@ uint32_t NetlinkSocket::reserveSequence(size_t count) {
   return first;
 }
 
-std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& requests, bool transaction) {
+std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& requests, bool transaction, bool raw) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!fd_.valid()) throwErrno(EBADF, "execute", "use netlink socket", "closed handle");
   Encoded e = encodeStream(requests, transaction, protocol_);
@@ -291,6 +372,10 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
             result.error.detail = "the dump was interrupted by a concurrent change; retry";
           }
           finish();
+        } else if (raw) {
+          const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
+          result.raw.insert(result.raw.end(), bytes, bytes + nlh->nlmsg_len);
+          result.raw.resize(NLMSG_ALIGN(result.raw.size()), 0);
         } else if (ReplyParser parse = findReplyParser(protocol_, nlh->nlmsg_type)) {
           // A reply we cannot read fails its own request only; the exchange
           // goes on so that the socket stays in step with the kernel.
@@ -303,11 +388,11 @@ std::vector<RequestResult> NetlinkSocket::execute(const std::vector<Request>& re
             }
           }
         } else {
-          Object raw;
-          raw["messageType"] = Value(nlh->nlmsg_type);
-          raw["payload"] = Value(Bytes(reinterpret_cast<const uint8_t*>(nlh) + NLMSG_HDRLEN,
+          Object unparsed;
+          unparsed["messageType"] = Value(nlh->nlmsg_type);
+          unparsed["payload"] = Value(Bytes(reinterpret_cast<const uint8_t*>(nlh) + NLMSG_HDRLEN,
                                        reinterpret_cast<const uint8_t*>(nlh) + nlh->nlmsg_len));
-          result.objects.push_back(Value(std::move(raw)));
+          result.objects.push_back(Value(std::move(unparsed)));
         }
       }
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,7 @@ struct RequestResult {
   bool ok = true;
   ErrorInfo error;  // when !ok
   Array objects;    // parsed replies: dump entries, or the object a get returned
+  Bytes raw;        // raw mode: the reply messages themselves, back to back, each NLMSG_ALIGNed
 };
 
 class NetlinkSocket {
@@ -32,11 +34,27 @@ class NetlinkSocket {
   // dedicated thread; it stays bound to that namespace for life.
   static std::shared_ptr<NetlinkSocket> open(int protocol, int nsFd, uint32_t groups = 0);
 
+  // The two halves of open(), for a caller already on a thread inside the
+  // target namespace (e.g. the one that just created it): createFd makes the
+  // bare socket in the calling thread's namespace; adopt configures and binds
+  // it, which may happen on any thread.
+  static UniqueFd createFd(int protocol);
+  static std::shared_ptr<NetlinkSocket> adopt(UniqueFd fd, int protocol, uint32_t groups = 0);
+
   // Encodes, sends and awaits every request. With transaction set, the stream
   // is wrapped in the protocol's transaction markers and sent in one piece.
   // A kernel error on one request is reported in its result; socket-level
-  // failures throw SystemError.
-  std::vector<RequestResult> execute(const std::vector<Request>& requests, bool transaction);
+  // failures throw SystemError. In raw mode replies are kept as bytes, not
+  // parsed: for callers that decode them where the result is needed (the JS
+  // thread builds large link listings faster from bytes than from parsed trees).
+  std::vector<RequestResult> execute(const std::vector<Request>& requests, bool transaction, bool raw = false);
+
+  // Sends one dump request and hands its reply messages to onReplies as they
+  // arrive, one receive at a time (a block of whole messages each), so that
+  // the caller can decode a large listing while the kernel is still producing
+  // the rest of it. Kernel errors come back in the result, as execute's;
+  // socket-level failures throw.
+  RequestResult dumpStream(const std::vector<Request>& oneDump, const std::function<void(Bytes&&)>& onReplies);
 
   // Encodes without sending (record mode): the bytes a request stream would be.
   static std::vector<uint8_t> encode(const std::vector<Request>& requests, bool transaction, int protocol);
@@ -47,6 +65,8 @@ class NetlinkSocket {
  private:
   NetlinkSocket(UniqueFd fd, int protocol) : fd_(std::move(fd)), protocol_(protocol) {}
   void sendAll(const uint8_t* data, size_t len);
+  // Receives one datagram into recvBuf_; returns its length. Only the kernel's datagrams count.
+  size_t receive();
   // Reserves count sequence numbers; returns the first. Never 0 (the kernel's
   // notifications carry 0) and never wrapping inside one exchange.
   uint32_t reserveSequence(size_t count);

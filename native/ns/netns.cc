@@ -26,21 +26,28 @@ void makeSharedMountPoint(const std::string& dir) {
 }
 }  // namespace
 
-void createNamedNetns(const std::string& dir, const std::string& path) {
+uint64_t createNamedNetns(const std::string& dir, const std::string& path, const std::function<void()>& inside) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throwErrno(errno, "mkdir", "create folder", dir);
   makeSharedMountPoint(dir);
   UniqueFd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
   if (!placeholder.valid()) throwErrno(errno, "open", "create network namespace", path);
   placeholder.reset();
+  struct stat bound {};
+  bool mounted = false;
   try {
     runInNewNetns([&] {
       if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0)
         throwErrno(errno, "mount", "bind network namespace", path);
+      mounted = true;
+      if (::stat(path.c_str(), &bound) != 0) throwErrno(errno, "stat", "bind network namespace", path);
+      if (inside) inside();
     });
   } catch (...) {
+    if (mounted) ::umount2(path.c_str(), MNT_DETACH);
     ::unlink(path.c_str());
     throw;
   }
+  return static_cast<uint64_t>(bound.st_ino);
 }
 
 void deleteNamedNetns(const std::string& path) {

@@ -4,6 +4,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "rtnl/link.h"
+
 #include "common/address.h"
 #include "nl/netns_thread.h"
 #include "rtnl/link_kind.h"
@@ -198,6 +200,12 @@ void parseLinkInfo(const Attr& attr, Object& out) {
 }
 
 }  // namespace
+
+Object parseLinkInfoNest(const uint8_t* data, size_t len) {
+  Object out;
+  parseLinkInfo(Attr{IFLA_LINKINFO, data, len}, out);
+  return out;
+}
 
 Value parseLinkMessage(const nlmsghdr* nlh) {
   auto ifi = messageHeader<ifinfomsg>(nlh);

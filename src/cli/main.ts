@@ -4,16 +4,32 @@
 // `netplumb: ...`, exit 1 (2 for usage); --debug adds the stack trace.
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './context';
-import { registerNetwork } from './network';
-import { registerCreate } from './create';
-import { registerRun } from './run';
-import { registerExec } from './exec';
-import { registerSandboxCommands } from './sandboxes';
-import { registerGc } from './gc';
-import { registerDemo } from './demo';
-import { registerStats } from './stats';
-import { registerEvents } from './events';
-import { registerGraph } from './graph';
+
+type Register = (program: Command) => void;
+
+// Each command's file, loaded only when that command runs (or for help and
+// errors, every one): loading them all costs more than many commands' work
+// (the graph renderer's WebAssembly, the stats and event machinery...).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Array<{ names: string[]; load: () => Register }> = [
+  { names: ['network'], load: () => (require('./network') as typeof import('./network')).registerNetwork },
+  { names: ['create'], load: () => (require('./create') as typeof import('./create')).registerCreate },
+  { names: ['run', '_supervise'], load: () => (require('./run') as typeof import('./run')).registerRun },
+  { names: ['exec'], load: () => (require('./exec') as typeof import('./exec')).registerExec },
+  { names: ['ps', 'inspect', 'rm', 'port'], load: () => (require('./sandboxes') as typeof import('./sandboxes')).registerSandboxCommands },
+  { names: ['gc'], load: () => (require('./gc') as typeof import('./gc')).registerGc },
+  { names: ['stats'], load: () => (require('./stats') as typeof import('./stats')).registerStats },
+  { names: ['events'], load: () => (require('./events') as typeof import('./events')).registerEvents },
+  { names: ['graph'], load: () => (require('./graph') as typeof import('./graph')).registerGraph },
+  { names: ['demo'], load: () => (require('./demo') as typeof import('./demo')).registerDemo },
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The command argv names (its first word that is not an option), if netplumb has it. */
+function invoked(argv: string[]): (typeof COMMANDS)[number] | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => word !== undefined && c.names.includes(word));
+}
 
 function buildProgram(): Command {
   const program = new Command();
@@ -25,16 +41,8 @@ function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '')}`) });
-  registerNetwork(program);
-  registerCreate(program);
-  registerRun(program);
-  registerExec(program);
-  registerSandboxCommands(program);
-  registerGc(program);
-  registerStats(program);
-  registerEvents(program);
-  registerGraph(program);
-  registerDemo(program);
+  const one = invoked(process.argv);
+  for (const c of one ? [one] : COMMANDS) c.load()(program);
   return program;
 }
 

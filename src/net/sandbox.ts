@@ -8,7 +8,7 @@ import { existsSync, promises as fsp } from 'fs';
 import { promisify } from 'util';
 import { native } from '../../bindings';
 import { NetlinkError } from '../errors';
-import { NETNS_DIR, NetNs } from '../netns';
+import { NETNS_DIR } from '../netns';
 import { Netlink } from '../netlink/handle';
 import { planLinkSet } from '../netlink/links';
 import type { PlannedRequest } from '../netlink/request';
@@ -142,9 +142,11 @@ async function makeEndpoints(
   items: Array<{ net: NetworkRecord; ep: EndpointRecord; defaultRoute: boolean }>,
   fresh: boolean,
   undo: UndoLog,
+  /** A handle already open in the sandbox's namespace (the caller closes it); else one is opened here. */
+  opened?: Netlink,
 ): Promise<void> {
   const host = await rt.host();
-  const inSandbox = await Netlink.open({ netns: sb.netns! });
+  const inSandbox = opened ?? await Netlink.open({ netns: sb.netns! });
   try {
     const plans: EndpointPlan[] = [];
     const deviceIndex = new Map<string, number>();
@@ -192,7 +194,7 @@ async function makeEndpoints(
     if (sandboxError) throw sandboxError;
     faultPoint('after-addresses');
   } finally {
-    inSandbox.close();
+    if (!opened) inSandbox.close();
   }
 }
 
@@ -310,33 +312,36 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     if (mode.kind === 'host') {
       faultPoint('after-netns');
     } else {
-      if (mode.kind !== 'container') {
-        await NetNs.create(name);
-        const hostLinks = endpoints.map((e) => e.ep.hostIfname).filter((n): n is string => !!n);
-        undo.record(`network namespace ${name}`, async () => {
-          await dropNamespaceFile(`${NETNS_DIR}/${name}`);
-          await waitLinksGone(await rt.host(), hostLinks);
+      // ip netns add NAME, with the handle for the requests inside it opened on the same thread.
+      const inSandbox = mode.kind !== 'container' ? await Netlink.openNew(name) : undefined;
+      try {
+        if (inSandbox) {
+          const hostLinks = endpoints.map((e) => e.ep.hostIfname).filter((n): n is string => !!n);
+          undo.record(`network namespace ${name}`, async () => {
+            inSandbox.close(); // an open socket would keep the namespace, and so its veths, alive
+            await dropNamespaceFile(`${NETNS_DIR}/${name}`);
+            await waitLinksGone(await rt.host(), hostLinks);
+          });
+          faultPoint('after-netns');
+          undo.record(`files ${hostsPath(name)}`, () => removeSandboxFiles(name));
+          const hostResolvers = await readHostResolvConf();
+          const files = await rt.store.read((tx) => sandboxFiles(tx, sb, hostResolvers));
+          for (const warning of files.warnings) opts.onWarning?.(`sandbox ${name}: ${warning}`);
+          await writeSandboxFiles(name, files.hosts, files.resolvConf);
+        }
+        const filesOf = mode.kind === 'container' ? sb.netns! : name;
+        await fsp.mkdir(NS_DIR, { recursive: true });
+        undo.record(`namespaces ${utsFile(name)}, ${mntFile(name)}`, async () => {
+          await dropNamespaceFile(utsFile(name));
+          await dropNamespaceFile(mntFile(name));
         });
-        faultPoint('after-netns');
-        undo.record(`files ${hostsPath(name)}`, () => removeSandboxFiles(name));
-        const hostResolvers = await readHostResolvConf();
-        const files = await rt.store.read((tx) => sandboxFiles(tx, sb, hostResolvers));
-        for (const warning of files.warnings) opts.onWarning?.(`sandbox ${name}: ${warning}`);
-        await writeSandboxFiles(name, files.hosts, files.resolvConf);
+        await makeUtsAndMountNamespaces(name, sb.netns!, sb.hostname, filesOf);
+        faultPoint('after-namespaces');
+        if (mode.kind === 'none') await inSandbox!.linkSet(1, { up: true });
+        if (endpoints.length) await makeEndpoints(rt, sb, endpoints, true, undo, inSandbox);
+      } finally {
+        inSandbox?.close();
       }
-      const filesOf = mode.kind === 'container' ? sb.netns! : name;
-      await fsp.mkdir(NS_DIR, { recursive: true });
-      undo.record(`namespaces ${utsFile(name)}, ${mntFile(name)}`, async () => {
-        await dropNamespaceFile(utsFile(name));
-        await dropNamespaceFile(mntFile(name));
-      });
-      await makeUtsAndMountNamespaces(name, sb.netns!, sb.hostname, filesOf);
-      faultPoint('after-namespaces');
-      if (mode.kind === 'none') {
-        const inSandbox = await Netlink.open({ netns: name });
-        try { await inSandbox.linkSet(1, { up: true }); } finally { inSandbox.close(); }
-      }
-      if (endpoints.length) await makeEndpoints(rt, sb, endpoints, true, undo);
     }
     if (publishOn) {
       const target = endpoints.find((e) => e.net.id === publishOn.id)!;

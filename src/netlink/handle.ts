@@ -2,11 +2,12 @@
 // it on a dedicated thread), and every operation on links, addresses, routes,
 // neighbours and sysctls of that namespace. Requests go out as batches: many
 // messages in one send, every ack checked.
-import { K, native, type NativeResult, type NativeSocket } from '../../bindings';
+import { K, native, type NativeIndexSpec, type NativeResult, type NativeSocket } from '../../bindings';
 import { BatchError, NetlinkError } from '../errors';
 import { NetNs } from '../netns';
 import type { PlannedRequest } from './request';
 import * as links from './links';
+import { buildLinks, decodeLinks, LINK_INDEX } from './link-decode';
 import * as addresses from './addresses';
 import * as routes from './routes';
 import * as neighbours from './neighbours';
@@ -36,6 +37,25 @@ export class Netlink {
     return new Netlink(socket, ns);
   }
 
+  /**
+   * `ip netns add NAME`, and a handle bound to the new namespace, made on one
+   * short-lived thread: the thread that creates the namespace opens the
+   * socket too, where open({ netns }) would start a second thread to enter
+   * it. The fastest start for a container's network; the namespace is
+   * `handle.netns`. Close the handle before deleting the namespace (an open
+   * socket keeps it alive). openNewNetns() adds an nf_tables handle.
+   */
+  static async openNew(name: string): Promise<Netlink> {
+    const socket = new native.NetlinkSocket();
+    const ns = await NetNs.createOpening(name, [{ socket, protocol: K.NETLINK_ROUTE }]);
+    return new Netlink(socket, ns);
+  }
+
+  /** @internal A handle over a socket already opened inside `netns` (see openNewNetns). */
+  static fromOpenSocket(socket: NativeSocket, netns: NetNs): Netlink {
+    return new Netlink(socket, netns);
+  }
+
   /** Closes the socket; requests already sent still complete. */
   close(): void {
     this.closed = true;
@@ -47,13 +67,45 @@ export class Netlink {
    * order. Link names in the requests are resolved first, in one round trip.
    */
   async send(requests: PlannedRequest[]): Promise<NativeResult[]> {
-    if (this.closed) throw new Error('netlink handle is closed');
-    const run = this.queue.then(() => this.sendNow(requests));
+    return this.enqueue(requests, false);
+  }
+
+  /** Sends one request and returns its reply messages as they came, undecoded (for decoders on this thread). */
+  private async sendOneRaw(request: PlannedRequest): Promise<Buffer> {
+    const [result] = await this.enqueue([request], true);
+    if (result instanceof Error) throw result;
+    return result as unknown as Buffer;
+  }
+
+  /**
+   * Sends one dump request; onChunk gets blocks of reply messages (and, with
+   * indexSpec, the worker's index of their attributes) while the kernel still
+   * dumps the rest.
+   */
+  private dumpStreamed(request: PlannedRequest, onChunk: (chunk: Buffer, index: Buffer) => void, indexSpec?: NativeIndexSpec): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('netlink handle is closed'));
+    const run = this.queue.then(async () => {
+      const names = await this.resolveNames([request]);
+      for (const [field, name] of Object.entries(request.linkRefs ?? {})) {
+        const found = names.get(name);
+        if (found instanceof Error) throw withIndex(found, 0);
+        request.args[field] = found;
+      }
+      await this.socket.dump([{ op: request.op, args: request.args }], onChunk, indexSpec);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async sendNow(requests: PlannedRequest[]): Promise<NativeResult[]> {
+  private enqueue(requests: PlannedRequest[], raw: boolean): Promise<NativeResult[]> {
+    if (this.closed) return Promise.reject(new Error('netlink handle is closed'));
+    const run = this.queue.then(() => this.sendNow(requests, raw));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** raw: the replies of the last round come back as bytes (a Buffer per request), not parsed. */
+  private async sendNow(requests: PlannedRequest[], raw = false): Promise<NativeResult[]> {
     const results: NativeResult[] = new Array(requests.length);
     // Before anything is sent: every link a request names must exist now or
     // be made by an earlier request of the same list; otherwise the list is
@@ -95,7 +147,7 @@ export class Netlink {
       if (sending.length > 0) {
         let replies: NativeResult[];
         try {
-          replies = await this.socket.execute(sending.map((i) => ({ op: requests[i].op, args: requests[i].args })), false);
+          replies = await this.socket.execute(sending.map((i) => ({ op: requests[i].op, args: requests[i].args })), false, raw);
         } catch (err) {
           if (err instanceof NetlinkError && err.index !== undefined) err.index = sending[err.index];
           throw err;
@@ -108,6 +160,45 @@ export class Netlink {
       start = end;
     }
     return results;
+  }
+
+  /**
+   * Sends each part's requests on its own handle, in order, in one trip to
+   * the worker pool where send() would take one per part. A part is sent only
+   * when every request of the parts before it succeeded (later parts usually
+   * build on earlier ones: the veth made from the host, then set up inside
+   * the container); a part not sent gives null. Results are as send()'s.
+   * When a request names a link by name, the parts go one send() after the
+   * other instead (names are looked up per round, as send() does).
+   */
+  static async sendAll(parts: Array<{ handle: Netlink; requests: PlannedRequest[] }>): Promise<Array<NativeResult[] | null>> {
+    for (const p of parts) if (p.handle.closed) throw new Error('netlink handle is closed');
+    if (parts.some((p) => p.requests.some((r) => r.linkRefs && Object.keys(r.linkRefs).length > 0))) {
+      const out: Array<NativeResult[] | null> = [];
+      let failed = false;
+      for (const p of parts) {
+        if (failed) {
+          out.push(null);
+          continue;
+        }
+        const results = await p.handle.send(p.requests);
+        failed = results.some((r) => r instanceof Error);
+        out.push(results);
+      }
+      return out;
+    }
+    const handles = [...new Set(parts.map((p) => p.handle))];
+    // Behind whatever each handle is already sending, and ahead of what it sends next.
+    const run = Promise.all(handles.map((h) => h.queue)).then(() =>
+      native.executeAll(parts.map((p) => ({ socket: p.handle.socket, requests: p.requests.map((r) => ({ op: r.op, args: r.args })), transaction: false }))),
+    );
+    for (const h of handles) h.queue = run.catch(() => undefined);
+    const results = await run;
+    return results.map((part) => {
+      if (part instanceof Error) throw part;
+      part?.forEach((reply, i) => { if (reply instanceof NetlinkError) reply.index = i; });
+      return part;
+    });
   }
 
   /** Interface indexes of the link names the requests refer to, in one round trip; an error for each name not found. */
@@ -148,9 +239,21 @@ export class Netlink {
   /** `ip link del DEV` */
   async linkDel(link: links.LinkRefArg): Promise<void> { return this.sendOne(links.planLinkDel(link)).then(() => undefined); }
   /** `ip -d -s link show DEV` */
-  async linkGet(link: links.LinkRefArg): Promise<links.Link> { return links.toLink((await this.sendOne(links.planLinkGet(link)))[0]); }
-  /** `ip -d -s link show [master DEV] [type KIND]` */
-  async linkList(filter: links.LinkFilter = {}): Promise<links.Link[]> { return (await this.sendOne(links.planLinkList(filter))).map(links.toLink); }
+  async linkGet(link: links.LinkRefArg): Promise<links.Link> { return decodeLinks(await this.sendOneRaw(links.planLinkGet(link)), [], true)[0]; }
+  /**
+   * `ip -d -s link show [master DEV] [type KIND]`. Attributes this build does
+   * not know (`Link.unknown`) only with `{ unknown: true }`: building them
+   * costs more than the rest of a large listing.
+   */
+  async linkList(filter: links.LinkFilter = {}, options: { unknown?: boolean } = {}): Promise<links.Link[]> {
+    const found: links.Link[] = [];
+    const keepUnknown = options.unknown === true;
+    // Built block by block while the kernel dumps the rest, from the index the worker makes of each block.
+    await this.dumpStreamed(links.planLinkList(filter), (chunk, index) => {
+      buildLinks(chunk, new Int32Array(index.buffer, index.byteOffset, index.length >> 2), found, keepUnknown);
+    }, LINK_INDEX);
+    return found;
+  }
 
   // Addresses ---------------------------------------------------------------
   /** `ip addr add CIDR dev DEV` */
@@ -270,16 +373,33 @@ export class Batch {
   async commit(): Promise<void> {
     const requests = this.requests.splice(0);
     if (requests.length === 0) return;
-    const results = await this.handle.send(requests);
-    const errors: NetlinkError[] = [];
-    results.forEach((r, i) => {
-      if (r instanceof NetlinkError) {
-        r.index = i;
-        errors.push(r);
-      } else if (r instanceof Error) {
-        throw r;
-      }
-    });
-    if (errors.length) throw new BatchError(errors, results.length - errors.length);
+    throwFailures(await this.handle.send(requests));
   }
+
+  /**
+   * Commits batches of different handles (the host's and a container's) in
+   * order, in one trip to the worker pool (Netlink.sendAll). A batch is sent
+   * only when every request of the batches before it succeeded; on failure,
+   * the BatchError is that batch's (indexes within it), the batches before it
+   * have taken effect, and the ones after it were not sent.
+   */
+  static async commitAll(batches: Batch[]): Promise<void> {
+    const parts = batches.map((b) => ({ handle: b.handle, requests: b.requests.splice(0) })).filter((p) => p.requests.length > 0);
+    if (parts.length === 0) return;
+    for (const results of await Netlink.sendAll(parts)) if (results) throwFailures(results);
+  }
+}
+
+/** A BatchError for the failed requests of one batch's results, if any. */
+function throwFailures(results: NativeResult[]): void {
+  const errors: NetlinkError[] = [];
+  results.forEach((r, i) => {
+    if (r instanceof NetlinkError) {
+      r.index = i;
+      errors.push(r);
+    } else if (r instanceof Error) {
+      throw r;
+    }
+  });
+  if (errors.length) throw new BatchError(errors, results.length - errors.length);
 }

@@ -116,7 +116,11 @@ export interface Link {
   data?: Record<string, unknown>;
   /** Settings as a port of its master (IFLA_INFO_SLAVE_DATA), e.g. { kind: 'bridge', hairpin }. */
   port?: { kind: string } & Record<string, unknown>;
-  /** Attributes the parser does not know, by number. */
+  /**
+   * Attributes the parser does not know, by number (a kernel newer than the
+   * headers netplumb was built with sends some). linkGet and events give
+   * them; linkList only when asked ({ unknown: true }).
+   */
   unknown?: Record<string, Buffer>;
 }
 

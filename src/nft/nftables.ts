@@ -43,6 +43,11 @@ export class Nftables implements BatchTarget {
     return new Nftables(socket, ns);
   }
 
+  /** @internal A handle over a socket already opened inside `netns` (see openNewNetns). */
+  static fromOpenSocket(socket: NativeSocket, netns: NetNs): Nftables {
+    return new Nftables(socket, netns);
+  }
+
   close(): void {
     this.closed = true;
     this.socket.close();
