@@ -38,21 +38,34 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
-  const debug = process.argv.includes('--debug') || !!process.env.NETPLUMB_DEBUG;
+/**
+ * Runs one netplumb command line (the arguments after `netplumb`) in this
+ * process and returns its exit status: 0, 1 for a failure, 2 for a usage
+ * error. Output goes to process.stdout and process.stderr; errors are one
+ * line, `netplumb: ...` (with the stack trace too under --debug). Tests drive
+ * many invocations through it without starting a process for each.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || !!process.env.NETPLUMB_DEBUG;
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message (or the help) already.
-      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
-      return;
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
     }
     const e = err as Error;
     process.stderr.write(`netplumb: ${String(e?.message ?? e).replace(/\s*\n\s*/g, '; ')}\n`);
     if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    process.exitCode = outer;
   }
 }
 
-void main();
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((status) => { process.exitCode = status; });
+}

@@ -3,12 +3,14 @@
 // the one that carried it goes.
 import { Netlink } from '../netlink/handle';
 import { NetplumbError } from './errors';
+import { checkOptionTypes, checkStrings } from './arguments';
 import { createEndpointRecord, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import { resolveNetwork } from './network';
 import { faultPoint, withRollback } from './rollback';
 import { makeEndpoints, refreshPeers } from './sandbox';
-import type { Runtime } from './runtime';
+import { currentOwner, ownerAlive, type Runtime } from './runtime';
+import { isMissing } from './drivers/bridge';
 import { attachment, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
 
@@ -19,21 +21,27 @@ export interface ConnectOptions {
 
 function connectable(sb: SandboxRecord | undefined, name: string): SandboxRecord {
   if (!sb) throw new NetplumbError(`no such sandbox: ${name}`, 'ENOENT');
-  if (sb.status !== 'ready') throw new NetplumbError(`sandbox ${sb.name} is still being created`, 'EBUSY');
+  if (sb.status !== 'ready') throw new NetplumbError(`sandbox ${sb.name} is ${sb.status === 'creating' ? 'still being created' : 'being removed'}`, 'EBUSY');
   if (sb.mode.kind !== 'networks') throw new NetplumbError(`sandbox ${sb.name} is in network mode ${sb.mode.kind}: it cannot be connected to or disconnected from networks`);
   return sb;
 }
 
 /** `docker network connect [--ip IP] [--alias NAME] NETWORK SANDBOX` */
 export async function connectNetwork(rt: Runtime, networkName: string, sandboxName: string, options: ConnectOptions = {}): Promise<EndpointRecord> {
+  checkStrings('connectNetwork', { networkName, sandboxName });
+  checkOptionTypes('connectNetwork', options, { ip: 'string', aliases: 'strings' });
   const net = await resolveNetwork(rt, networkName);
   if (options.ip !== undefined && net.isDefault) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
   if ((options.aliases ?? []).length && net.isDefault) throw new NetplumbError('--alias works only on user-defined networks');
+  // The endpoint is recorded as being created by this process: if it dies
+  // part-way, gc removes the endpoint's link and record.
   const { sb, ep, defaultRoute } = await rt.store.update((tx) => {
     const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
+    const fresh = tx.getNetwork(net.id);
+    if (!fresh || fresh.status !== 'ready') throw new NetplumbError(`network ${net.name} was removed meanwhile`, 'ENOENT');
     const existing = tx.listEndpoints({ sandboxId: sb.id });
     if (existing.some((e) => e.networkId === net.id)) throw new NetplumbError(`sandbox ${sb.name} is already connected to network ${net.name}`, 'EEXIST');
-    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases: options.aliases, withHostLink: net.driver === 'bridge' });
+    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases: options.aliases, withHostLink: net.driver === 'bridge', creatingBy: currentOwner() });
     const defaultRoute = !net.internal && !existing.some((e) => e.defaultGateway);
     if (defaultRoute) {
       ep.defaultGateway = net.gateway;
@@ -45,6 +53,9 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
     undo.record(`record of endpoint ${ep.id.slice(0, 12)}`, () => rt.store.update((tx) => tx.deleteEndpoint(ep.id)));
     await makeEndpoints(rt, sb, [{ net, ep, defaultRoute }], false, undo);
     faultPoint('after-connect');
+    delete ep.status;
+    delete ep.owner;
+    await rt.store.update((tx) => tx.putEndpoint(ep));
     await refreshPeers(rt, [...new Set([net.id, ...(await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).map((e) => e.networkId)))])], sb);
     return ep;
   });
@@ -54,25 +65,50 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
 
 /** `docker network disconnect NETWORK SANDBOX` */
 export async function disconnectNetwork(rt: Runtime, networkName: string, sandboxName: string): Promise<void> {
-  const { sb, net, ep, others } = await rt.store.read((tx) => {
+  checkStrings('disconnectNetwork', { networkName, sandboxName });
+  // The intent goes into the endpoint's record first: if this command dies part-way, gc finishes it.
+  const { sb, net, ep } = await rt.store.update((tx) => {
     const net = tx.getNetwork(networkName);
     if (!net) throw new NetplumbError(`network ${networkName} not found`, 'ENOENT');
     const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
-    const all = tx.listEndpoints({ sandboxId: sb.id });
-    const ep = all.find((e) => e.networkId === net.id);
+    const ep = tx.listEndpoints({ sandboxId: sb.id }).find((e) => e.networkId === net.id);
     if (!ep) throw new NetplumbError(`sandbox ${sb.name} is not connected to network ${net.name}`, 'ENOENT');
-    const others = all.filter((e) => e.id !== ep.id).map((e) => ({ ep: e, net: tx.getNetwork(e.networkId) as NetworkRecord }));
-    return { sb, net, ep, others };
+    if (ep.status && ownerAlive(ep.owner))
+      throw new NetplumbError(`sandbox ${sb.name} is being ${ep.status === 'creating' ? 'connected to' : 'disconnected from'} network ${net.name} by another command`, 'EBUSY');
+    const marked: EndpointRecord = { ...ep, status: 'removing', owner: currentOwner() };
+    tx.putEndpoint(marked);
+    return { sb, net, ep: marked };
   });
+  faultPoint('disconnect-marked');
+  const others = await removeEndpoint(rt, sb, net, ep, false);
+  // Disconnected now (the hosts files of peers follow).
+  await recordEvents(rt, [attachment('network.disconnect', net, sb, ep)]);
+  await refreshPeers(rt, [net.id, ...others], sb);
+}
+
+/**
+ * Takes an endpoint out of a sandbox that stays: its link (on the host, or in
+ * the sandbox), its record and address, and moves the default route to the
+ * next network with a gateway when this one carried it. `tolerant` (gc
+ * finishing or undoing an interrupted change): links already gone are fine.
+ * Returns the ids of the networks the sandbox is still on.
+ */
+export async function removeEndpoint(rt: Runtime, sb: SandboxRecord, net: NetworkRecord, ep: EndpointRecord, tolerant: boolean): Promise<string[]> {
   const host = await rt.host();
   const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
+  const check = (results: unknown[]) => {
+    for (const r of results) if (r instanceof Error && !(tolerant && isMissing(r))) throw r;
+  };
   const inSandbox = await Netlink.open({ netns: sb.netns! });
   try {
-    if (removal.host.length) for (const r of await host.send(removal.host)) if (r instanceof Error) throw r;
-    if (removal.sandbox.length) for (const r of await inSandbox.send(removal.sandbox)) if (r instanceof Error) throw r;
+    if (removal.host.length) check(await host.send(removal.host));
+    if (removal.sandbox.length) check(await inSandbox.send(removal.sandbox));
+    faultPoint('disconnect-link');
     // The default route went with the link: give it to the next network that has a gateway.
+    const others = await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).filter((e) => e.id !== ep.id && !e.status)
+      .map((e) => ({ ep: e, net: tx.getNetwork(e.networkId) })));
     const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
-    if (next) {
+    if (next && next.net) {
       await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
       next.ep.defaultGateway = next.net.gateway;
     }
@@ -80,11 +116,8 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
       tx.deleteEndpoint(ep.id);
       if (next) tx.putEndpoint(next.ep);
     });
+    return others.map((o) => o.ep.networkId);
   } finally {
     inSandbox.close();
   }
-  // Disconnected now (the hosts files of peers follow).
-  await recordEvents(rt, [attachment('network.disconnect', net, sb, ep)]);
-  await refreshPeers(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
 }
-

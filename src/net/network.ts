@@ -1,6 +1,7 @@
 // Networks: create (subnet from IPAM, kernel objects by the driver), list,
 // inspect, remove, prune; the default network `bridge` (np0), made on first use.
 import { NetplumbError } from './errors';
+import { checkOptionTypes, checkStrings } from './arguments';
 import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
@@ -49,6 +50,9 @@ async function hostPrefixes(host: Netlink, ownDevices: Set<string>): Promise<{ a
 
 /** `docker network create`: validates everything, then makes the network whole or not at all. */
 export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isDefault = false): Promise<NetworkRecord> {
+  checkOptionTypes('createNetwork', opts, {
+    name: 'string', driver: 'string', subnet: 'string', ipRange: 'string', gateway: 'string', auxAddresses: 'record', internal: 'boolean', mtu: 'number', options: 'record',
+  });
   if (!isDefault) {
     checkNetworkName(opts.name);
     if (RESERVED.has(opts.name)) throw new NetplumbError(`network name ${opts.name} is reserved (it is a network mode)`);
@@ -103,6 +107,7 @@ export async function resolveNetwork(rt: Runtime, name: string, onCreated?: (net
   for (let attempt = 0; attempt < 200; attempt++) {
     const net = await rt.store.read((tx) => tx.getNetwork(name));
     if (net && net.status === 'ready') return net;
+    if (net && net.status === 'removing') throw new NetplumbError(`network ${name} is being removed`, 'ENOENT');
     if (net && !ownerAlive(net.owner)) throw new NetplumbError(`network ${name} was left half-made by a command that died; run \`netplumb gc\``, 'EBUSY');
     if (!net) {
       if (name !== DEFAULT_NETWORK) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
@@ -130,6 +135,7 @@ export async function listNetworks(rt: Runtime): Promise<NetworkRecord[]> {
 
 /** `docker network inspect NAME`. */
 export async function inspectNetwork(rt: Runtime, name: string): Promise<NetworkDetails> {
+  checkStrings('inspectNetwork', { name });
   return rt.store.read((tx) => {
     const net = tx.getNetwork(name);
     if (!net) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
@@ -143,19 +149,46 @@ export async function inspectNetwork(rt: Runtime, name: string): Promise<Network
 
 /** `docker network rm NAME`: refused while sandboxes are connected. */
 export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkRecord> {
+  checkStrings('removeNetwork', { name });
   const net = await rt.store.read((tx) => tx.getNetwork(name));
   if (!net) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
   if (net.isDefault) throw new NetplumbError(`${net.name} is the default network and cannot be removed`, 'EBUSY');
-  if (net.status === 'creating' && ownerAlive(net.owner)) throw new NetplumbError(`network ${net.name} is being created by another command`, 'EBUSY');
-  const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId));
-  if (users.length) throw new NetplumbError(`network ${net.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
-  await deleteNetworkObjects(rt, net);
+  // The intent goes into the record first, in the transaction that checks for
+  // endpoints: from then on no sandbox can join it, and if this command dies
+  // part-way, gc finishes the removal.
   await rt.store.update((tx) => {
-    if (tx.listEndpoints({ networkId: net.id }).length) throw new NetplumbError(`network ${net.name} gained an endpoint while being removed`, 'EBUSY');
-    tx.deleteNetwork(net.id);
+    const fresh = tx.getNetwork(net.id);
+    if (!fresh) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
+    if (fresh.status !== 'ready' && ownerAlive(fresh.owner))
+      throw new NetplumbError(`network ${fresh.name} is being ${fresh.status === 'creating' ? 'created' : 'removed'} by another command`, 'EBUSY');
+    const users = tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId);
+    if (users.length) throw new NetplumbError(`network ${fresh.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
+    tx.putNetwork({ ...fresh, status: 'removing', owner: currentOwner() });
   });
+  try {
+    faultPoint('network-rm-marked');
+    await deleteNetworkObjects(rt, net);
+  } catch (err) {
+    // Nothing removed for sure: the network stays as it was.
+    await rt.store.update((tx) => {
+      const fresh = tx.getNetwork(net.id);
+      if (fresh) { delete fresh.owner; tx.putNetwork({ ...fresh, status: 'ready' }); }
+    });
+    throw err;
+  }
+  faultPoint('network-rm-objects');
+  await rt.store.update((tx) => tx.deleteNetwork(net.id));
   await recordEvents(rt, [networkRemoved(net)]);
   return net;
+}
+
+/** Ends a network removal that a dead command left marked (gc): kernel objects, then the record. */
+export async function finishNetworkRemoval(rt: Runtime, net: NetworkRecord): Promise<void> {
+  await deleteNetworkObjects(rt, net);
+  await rt.store.update((tx) => {
+    for (const ep of tx.listEndpoints({ networkId: net.id })) tx.deleteEndpoint(ep.id);
+    tx.deleteNetwork(net.id);
+  });
 }
 
 /** Kernel and firewall objects of a network; what is gone already is not an error. */

@@ -24,9 +24,10 @@ import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } fro
 import { parsePortSpec } from './ports';
 import { killProcesses, sandboxProcesses } from './processes';
 import { faultPoint, teardownAll, withRollback, type UndoLog } from './rollback';
-import { currentOwner, type Runtime } from './runtime';
+import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { attachment, eventContainer, portEvents, recordEvents } from './record';
 import type { NewEvent } from './events/types';
+import { checkOptionTypes, checkStrings } from './arguments';
 import type { EndpointRecord, NetworkMode, NetworkRecord, PortMapping, SandboxRecord } from './state/store';
 
 const execFileAsync = promisify(execFile);
@@ -179,6 +180,10 @@ async function makeEndpoints(
 
 /** `docker create`: a sandbox with its namespaces, files and endpoints, whole or not at all. */
 export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<SandboxRecord> {
+  checkOptionTypes('createSandbox', opts, {
+    name: 'string', hostname: 'string', networks: 'strings', ip: 'string', aliases: 'strings', publish: 'strings',
+    dns: 'strings', addHosts: 'strings', links: 'strings', autoRemove: 'boolean',
+  });
   const id = newId();
   const name = opts.name ?? id.slice(0, 12);
   checkSandboxName(name);
@@ -217,17 +222,18 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     for (const net of madeHere) undo.record(`default network ${net.name}`, () => removeDefaultNetworkIfUnused(rt, net));
     if (opts.ip !== undefined && !userNet) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
     if ((opts.aliases ?? []).length && !userNet) throw new NetplumbError('--network-alias works only on user-defined networks');
-    if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
-      throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
     return rt.store.update((tx) => {
       const clash = tx.getSandbox(name);
       if (clash && clash.name === name) throw new NetplumbError(`sandbox name ${name} is already in use by sandbox ${clash.id.slice(0, 12)}`, 'EEXIST');
+      // Checked after the records: a sandbox of that name being made by another command is recorded before its namespace.
+      if (mode.kind !== 'host' && mode.kind !== 'container' && existsSync(`${NETNS_DIR}/${name}`))
+        throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
       let recordMode: NetworkMode = { kind: mode.kind } as NetworkMode;
       let netns: string | undefined = mode.kind === 'host' ? undefined : name;
       if (mode.kind === 'container') {
         const target = tx.getSandbox(mode.target);
         if (!target) throw new NetplumbError(`sandbox ${mode.target} not found (network mode container:${mode.target})`, 'ENOENT');
-        if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is still being created`, 'EBUSY');
+        if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is being ${target.status === 'creating' ? 'created' : 'removed'}`, 'EBUSY');
         if (!target.netns) throw new NetplumbError(`sandbox ${mode.target} runs in host mode: it has no network namespace to join`);
         const owner = target.mode.kind === 'container' ? tx.getSandbox(target.mode.sandboxId) : target;
         if (!owner) throw new NetplumbError(`sandbox ${mode.target} joins a sandbox that no longer exists`, 'ENOENT');
@@ -271,8 +277,8 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       for (const ep of tx.listEndpoints({ sandboxId: id })) tx.deleteEndpoint(ep.id);
       tx.deleteSandbox(id);
     }));
-    await fsp.mkdir(SANDBOX_MARKERS, { recursive: true });
-    await fsp.writeFile(markerFile(name), `${id}\n`, { flag: 'wx' });
+    await fsp.mkdir(SANDBOX_MARKERS, { recursive: true, mode: 0o700 });
+    await fsp.writeFile(markerFile(name), `${id}\n`, { flag: 'wx', mode: 0o600 });
     undo.record(`marker ${markerFile(name)}`, () => fsp.rm(markerFile(name), { force: true }));
 
     if (mode.kind === 'host') {
@@ -341,15 +347,48 @@ async function makeUtsAndMountNamespaces(name: string, netns: string, hostname: 
 
 /** Rewrites the hosts files of everyone on these networks (and of sandboxes linking to `sb`). */
 export async function refreshPeers(rt: Runtime, networkIds: string[], sb?: SandboxRecord): Promise<void> {
-  // One consistent read renders every file; then the writes.
-  const contents = await rt.store.read((raw) => {
+  // One consistent read renders every file; then the writes. Commands running
+  // at once may write in another order than they read: a command that wrote
+  // what an older read rendered reads again, and writes again until what it
+  // wrote is what the store holds now. Every command's last write is then of
+  // the newest state (lock-free; a command that dies before its write leaves
+  // a file gc rewrites).
+  const render = () => rt.store.read((raw) => {
     const tx = memoizedReads(raw);
     const list = sandboxesToRefresh(tx, networkIds, sb?.name);
     const self = sb && tx.getSandbox(sb.id);
     if (self && self.mode.kind === 'networks' && !list.some((t) => t.id === self.id)) list.push(self);
     return list.map((t) => ({ sandbox: t.name, text: renderHosts(hostsEntries(tx, t)) }));
   });
-  await writeHostsFiles(contents);
+  let contents = await render();
+  const written = new Map<string, string>();
+  for (let round = 0; round < 20 && contents.length; round++) {
+    await writeHostsFiles(contents);
+    for (const c of contents) written.set(c.sandbox, c.text);
+    contents = (await render()).filter((c) => written.get(c.sandbox) !== c.text);
+  }
+}
+
+/** gc: rewrites every sandbox's hosts file that differs from what the store says; one line per file rewritten. */
+export async function refreshAllHostsFiles(rt: Runtime): Promise<string[]> {
+  const contents = await rt.store.read((raw) => {
+    const tx = memoizedReads(raw);
+    return tx.listSandboxes().filter((s) => s.status === 'ready' && s.mode.kind === 'networks')
+      .map((t) => ({ sandbox: t.name, text: renderHosts(hostsEntries(tx, t)) }));
+  });
+  const report: string[] = [];
+  for (const { sandbox, text } of contents) {
+    let current: string;
+    try {
+      current = await fsp.readFile(hostsPath(sandbox), 'utf8');
+    } catch {
+      continue; // no file (its namespace is gone): nothing bind-mounts it
+    }
+    if (current === text) continue;
+    await writeHostsFiles([{ sandbox, text }]);
+    report.push(`rewrote ${hostsPath(sandbox)} (it was out of date)`);
+  }
+  return report;
 }
 
 export interface RemoveOptions {
@@ -359,12 +398,26 @@ export interface RemoveOptions {
 
 /** `docker rm [-f] NAME`. */
 export async function removeSandbox(rt: Runtime, nameOrId: string, options: RemoveOptions = {}, deferredLinks?: string[]): Promise<SandboxRecord> {
+  checkStrings('removeSandbox', { nameOrId });
+  checkOptionTypes('removeSandbox', options, { force: 'boolean' });
   const sb = await rt.store.read((tx) => tx.getSandbox(nameOrId));
   if (!sb) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
   const joiners = await rt.store.read((tx) => tx.listSandboxes().filter((s) => s.mode.kind === 'container' && s.mode.sandboxId === sb.id).map((s) => s.name));
   if (joiners.length) throw new NetplumbError(`sandbox ${sb.name} is joined by ${joiners.join(', ')} (--net container:${sb.name}); remove ${joiners.length === 1 ? 'it' : 'them'} first`, 'EBUSY');
   const pids = await sandboxProcesses(sb);
   if (pids.length && !options.force) throw new NetplumbError(`sandbox ${sb.name} has ${pids.length} running process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')}); stop them or use rm -f`, 'EBUSY');
+  // The intent goes into the record before anything is removed: if this
+  // command dies part-way, gc finishes the removal.
+  await rt.store.update((tx) => {
+    const fresh = tx.getSandbox(sb.id);
+    if (!fresh) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
+    if (fresh.status !== 'ready' && ownerAlive(fresh.owner))
+      throw new NetplumbError(`sandbox ${fresh.name} is being ${fresh.status === 'creating' ? 'created' : 'removed'} by another command`, 'EBUSY');
+    if (tx.listSandboxes().some((s) => s.mode.kind === 'container' && s.mode.sandboxId === sb.id))
+      throw new NetplumbError(`sandbox ${sb.name} was joined by another sandbox meanwhile`, 'EBUSY');
+    tx.putSandbox({ ...fresh, status: 'removing', owner: currentOwner() });
+  });
+  faultPoint('rm-marked');
   await teardownSandbox(rt, sb, pids, deferredLinks);
   return sb;
 }
@@ -429,7 +482,7 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
   tasks.push(['update the hosts files of peers', () => refreshPeers(rt, endpoints.map((e) => e.networkId), sb)]);
   await teardownAll(`cannot remove sandbox ${sb.name} completely`, tasks);
   // A sandbox left half-made was never announced, so its removal is not either.
-  if (sb.status !== 'ready') return;
+  if (sb.status === 'creating') return;
   const events: NewEvent[] = [];
   if (pids.length) events.push({ kind: 'container.stop', container: eventContainer(sb) });
   if (fw && sb.ports.length) {
@@ -468,6 +521,7 @@ export interface SandboxDetails extends SandboxRecord {
 
 /** `docker inspect NAME` and the rows of `docker ps`. */
 export async function describeSandbox(rt: Runtime, nameOrId: string): Promise<SandboxDetails> {
+  checkStrings('describeSandbox', { nameOrId });
   const found = await rt.store.read((tx) => {
     const sb = tx.getSandbox(nameOrId);
     if (!sb) return undefined;

@@ -15,6 +15,14 @@ export interface FirewallDriver {
   unpublishPorts(sandbox: SandboxRecord, ep: EndpointRecord, net: NetworkRecord): Promise<void>;
   /** Removes entries whose owner id is not in `live`; returns what it removed, one line each. */
   gc(live: { networks: Set<string>; endpoints: Set<string> }): Promise<string[]>;
+  /**
+   * Self-repair, run by `netplumb gc` after the networks' devices and the
+   * endpoints' links are back: makes the kernel hold what these records need
+   * (the table after `nft flush ruleset`, a network's elements and bridge
+   * sysctls after its bridge was re-created, published ports); returns what it
+   * restored, one line each. Optional: a driver without it is not asked.
+   */
+  restore?(expected: { networks: NetworkRecord[]; sandboxes: SandboxRecord[]; endpoints: EndpointRecord[] }): Promise<string[]>;
 }
 
 let registered: FirewallDriver | undefined;
