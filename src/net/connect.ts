@@ -8,7 +8,7 @@ import { createEndpointRecord, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import { resolveNetwork } from './network';
 import { faultPoint, withRollback } from './rollback';
-import { makeEndpoints, refreshPeers } from './sandbox';
+import { guardedPort, makeEndpoints, refreshPeers } from './sandbox';
 import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { isMissing } from './drivers/bridge';
 import { attachment, recordEvents } from './record';
@@ -103,6 +103,8 @@ export async function removeEndpoint(rt: Runtime, sb: SandboxRecord, net: Networ
   try {
     if (removal.host.length) check(await host.send(removal.host));
     if (removal.sandbox.length) check(await inSandbox.send(removal.sandbox));
+    const port = guardedPort(ep);
+    if (port) await (await rt.guard()).unguardPort(port);
     faultPoint('disconnect-link');
     // The default route went with the link: give it to the next network that has a gateway.
     const others = await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).filter((e) => e.id !== ep.id && !e.status)

@@ -208,6 +208,9 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
   const fw = firewallDriver();
   if (fw) report.push(...(await fw.gc({ networks: new Set(live.networks.keys()), endpoints: live.endpoints })));
 
+  // The source guard's entries of endpoints that are gone.
+  for (const id of await (await rt.guard()).reconcile(live.endpoints)) report.push(`removed the source guard of endpoint ${id.slice(0, 12)} (it has no record)`);
+
   // 5. What the records say should exist but someone removed by hand: bridges, links, addresses; then the firewall's share.
   const repaired = await repairFromStore(rt);
   report.push(...repaired.restored);

@@ -196,6 +196,9 @@ export async function deleteNetworkObjects(rt: Runtime, net: NetworkRecord): Pro
   const fw = firewallDriver();
   if (fw) await fw.teardownNetwork(net);
   await networkDriver(net.driver).remove(net, await rt.host());
+  // The last bridge network takes the source guard's table with it (no port can be guarded without one).
+  const bridges = await rt.store.read((tx) => tx.listNetworks().filter((n) => n.driver === 'bridge' && n.id !== net.id).length);
+  if (bridges === 0) await (await rt.guard()).drop();
 }
 
 /** `docker network prune`: removes user-defined networks nothing is connected to. */

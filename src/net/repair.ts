@@ -11,7 +11,7 @@ import { NETNS_DIR } from '../netns';
 import { networkDriver } from './drivers';
 import { isMissing } from './drivers/bridge';
 import { withRollback } from './rollback';
-import { makeEndpoints } from './sandbox';
+import { guardedPort, makeEndpoints } from './sandbox';
 import type { Runtime } from './runtime';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
 
@@ -122,6 +122,7 @@ export async function repairFromStore(rt: Runtime): Promise<RepairResult> {
     }
   }
   const byId = new Map(networks.map((n) => [n.id, n]));
+  const guard = await rt.guard();
   for (const sb of sandboxes) {
     if (sb.mode.kind !== 'networks' || !sb.netns || !existsSync(`${NETNS_DIR}/${sb.netns}`)) continue;
     for (const ep of endpoints.filter((e) => e.sandboxId === sb.id)) {
@@ -133,6 +134,19 @@ export async function repairFromStore(rt: Runtime): Promise<RepairResult> {
         out.errors.push(`sandbox ${sb.name} on network ${net.name}: cannot restore its link: ${(err as Error).message}`);
       }
     }
+  }
+  // The source guard of every bridge port (after `nft flush ruleset`, or a table deleted by hand).
+  try {
+    const have = new Set((await guard.list()).map((g) => `${g.endpointId} ${g.port} ${g.mac} ${g.address}`));
+    const ready = new Set(sandboxes.map((s) => s.id));
+    for (const ep of endpoints) {
+      const port = guardedPort(ep);
+      if (!port || !ready.has(ep.sandboxId) || have.has(`${port.endpointId} ${port.port} ${port.mac.toLowerCase()} ${port.address}`)) continue;
+      await guard.guard(port);
+      out.restored.push(`restored the source guard of ${port.port} (sandbox ${sandboxes.find((s) => s.id === ep.sandboxId)?.name}, ${ep.address})`);
+    }
+  } catch (err) {
+    out.errors.push(`restoring the source guard: ${(err as Error).message}`);
   }
   return out;
 }

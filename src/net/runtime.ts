@@ -3,6 +3,7 @@
 // opened on first use.
 import * as fs from 'fs';
 import { Netlink } from '../netlink/handle';
+import { SourceGuard } from './firewall/source-guard';
 import { EventLog } from './events/log';
 import { SqliteStore } from './state/sqlite';
 import type { Owner, StateStore } from './state/store';
@@ -20,6 +21,7 @@ export interface RuntimeOptions {
 
 export class Runtime {
   private hostHandle?: Promise<Netlink>;
+  private guardHandle?: Promise<SourceGuard>;
   readonly events: EventLog;
   warn: (message: string) => void;
 
@@ -39,8 +41,15 @@ export class Runtime {
     return this.hostHandle;
   }
 
+  /** The anti-spoofing guard of bridge ports (its own nf_tables table), opened on first use. */
+  guard(): Promise<SourceGuard> {
+    this.guardHandle ??= SourceGuard.open();
+    return this.guardHandle;
+  }
+
   async close(): Promise<void> {
     if (this.hostHandle) (await this.hostHandle.catch(() => undefined))?.close();
+    if (this.guardHandle) (await this.guardHandle.catch(() => undefined))?.close();
     this.store.close();
   }
 }

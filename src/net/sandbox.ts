@@ -17,6 +17,7 @@ import { NetplumbError } from './errors';
 import { createEndpointRecord, newId, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
 import type { EndpointPlan } from './drivers/driver';
+import type { GuardedPort } from './firewall/source-guard';
 import { firewallDriver } from './firewall/driver';
 import { hostsEntries, hostsPath, memoizedReads, removeSandboxFiles, writeHostsFiles, renderHosts, renderResolvConf, resolvPath, sandboxesToRefresh, writeSandboxFiles } from './hosts';
 import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
@@ -125,6 +126,11 @@ export async function waitLinksGone(host: Netlink, names: string[], timeoutMs = 
   }
 }
 
+/** What a bridge endpoint's port may send as; undefined for endpoints without a host-side veth. */
+export function guardedPort(ep: EndpointRecord): GuardedPort | undefined {
+  return ep.hostIfname ? { endpointId: ep.id, port: ep.hostIfname, mac: ep.mac, address: ep.address } : undefined;
+}
+
 /** Turns the first failed request of a batch into its error (the others' results are ignored). */
 function firstError(results: Array<unknown>): Error | undefined {
   return results.find((r): r is Error => r instanceof Error);
@@ -167,6 +173,14 @@ async function makeEndpoints(
     }
     const hostError = firstError(results);
     if (hostError) throw hostError;
+    // Each bridge port may send only as its endpoint (anti-spoofing).
+    const guard = await rt.guard();
+    for (const item of items) {
+      const port = guardedPort(item.ep);
+      if (!port) continue;
+      await guard.guard(port);
+      undo.record(`source guard of ${port.port}`, () => guard.unguardPort(port));
+    }
     faultPoint('after-veth');
     const inside: PlannedRequest[] = fresh ? [planLinkSet(1, { up: true })] : [];
     inside.push(...plans.flatMap((p) => p.sandbox));
@@ -462,6 +476,11 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
       if (net) tasks.push([`unpublish ports of ${sb.name}`, () => fw.unpublishPorts(sb, ep, net)]);
     }
   }
+  const guarded = endpoints.map(guardedPort).filter((p): p is GuardedPort => !!p);
+  if (guarded.length) tasks.push([`remove the source guard of ${guarded.map((p) => p.port).join(', ')}`, async () => {
+    const guard = await rt.guard();
+    for (const p of guarded) await guard.unguardPort(p);
+  }]);
   if (sb.mode.kind !== 'host') {
     tasks.push([`remove UTS namespace ${utsFile(sb.name)}`, () => dropNamespaceFile(utsFile(sb.name))]);
     tasks.push([`remove mount namespace ${mntFile(sb.name)}`, () => dropNamespaceFile(mntFile(sb.name))]);

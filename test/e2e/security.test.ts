@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { requireSandbox } from '../helpers/sandbox';
-import { CLI, np, npOk, sandboxRecord, sh, snapshot, TCP_CLIENT, TCP_SERVER } from '../helpers/cli';
+import { CLI, ipj, np, npOk, sandboxRecord, sh, snapshot, TCP_CLIENT, TCP_SERVER } from '../helpers/cli';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -172,5 +172,40 @@ describe('security: a sandbox on one network cannot reach another network', func
     assert.match(same.stdout, /hello from isoserver/);
     const r = np(['run', '--rm', '--name', 'isoclient', '--net', 'isoa', '--', process.execPath, '-e', TCP_CLIENT(server, 7070).replace('8000', '2000')]);
     assert.notStrictEqual(r.status, 0, `isoa reached isob: ${r.stdout}`);
+  });
+});
+
+describe('security: a sandbox cannot send with another sandbox\'s address (anti-spoofing)', function () {
+  this.timeout(60000);
+  before(function () {
+    requireSandbox(this);
+    npOk('network', 'create', '--subnet', '10.81.0.0/24', 'spoofnet');
+    npOk('run', '-d', '--name', 'spoofsink', '--net', 'spoofnet', '--', process.execPath, '-e',
+      "const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => console.log(r.address)); s.bind(9191);");
+    npOk('create', '--name', 'spoofer', '--net', 'spoofnet');
+    npOk('create', '--name', 'spoofvictim', '--net', 'spoofnet');
+  });
+  after(() => {
+    np(['rm', '-f', 'spoofsink', 'spoofer', 'spoofvictim']);
+    np(['network', 'rm', 'spoofnet']);
+  });
+
+  const sendFrom = (source: string, to: string) => np(['exec', 'spoofer', '--', process.execPath, '-e',
+    `const s = require('dgram').createSocket('udp4'); s.bind(0, ${JSON.stringify(source)}, () => { let n = 3; const go = () => s.send('x', 9191, ${JSON.stringify(to)}, () => { if (--n) setTimeout(go, 50); else setTimeout(() => s.close(), 100); }); go(); });`]);
+
+  it('datagrams from its own address arrive; from the victim\'s address (taken by hand inside the sandbox) they do not', () => {
+    const sink = sandboxRecord('spoofsink').endpoints[0].address;
+    const own = sandboxRecord('spoofer').endpoints[0].address;
+    const victim = sandboxRecord('spoofvictim').endpoints[0].address;
+    const sinkMac = (ipj<Array<{ address: string }>>('-n', 'spoofsink', 'link', 'show', 'dev', 'eth0'))[0].address;
+    assert.strictEqual(sendFrom(own, sink).status, 0);
+    // Inside the sandbox (root there, as a container's root): take the victim's address; the sink's MAC is known, so no ARP is needed.
+    assert.strictEqual(sh('ip', '-n', 'spoofer', 'addr', 'add', `${victim}/32`, 'dev', 'eth0').status, 0);
+    assert.strictEqual(sh('ip', '-n', 'spoofer', 'neigh', 'replace', sink, 'lladdr', sinkMac, 'dev', 'eth0', 'nud', 'permanent').status, 0);
+    assert.strictEqual(sendFrom(victim, sink).status, 0);
+    spawnSync('sleep', ['0.5']);
+    const seen = fs.readFileSync('/run/netplumb/sandboxes/spoofsink.log', 'utf8').split('\n').filter(Boolean);
+    assert.ok(seen.includes(own), `the sink saw ${JSON.stringify(seen)}`);
+    assert.ok(!seen.includes(victim), `a datagram with the victim's address arrived: ${JSON.stringify(seen)}`);
   });
 });

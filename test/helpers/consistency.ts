@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 
 interface Net { id: string; name: string; driver: string; subnet: string; gateway: string; device: string; status: string; isDefault: boolean }
 interface Sb { id: string; name: string; netns?: string; mode: { kind: string; sandboxId?: string }; status: string }
-interface Ep { id: string; networkId: string; sandboxId: string; ifname: string; hostIfname?: string; address: string; prefixlen: number; status?: string }
+interface Ep { id: string; networkId: string; sandboxId: string; ifname: string; hostIfname?: string; address: string; prefixlen: number; mac: string; status?: string }
 
 export interface StoreDump {
   networks: Net[];
@@ -209,6 +209,19 @@ export function checkConsistency(options: CheckOptions = {}): string[] {
         if (!store.endpoints.some((e) => e.networkId === net.id && e.address === l[0])) bad(`sandbox ${s.name}: hosts lists ${l.join(' ')}, which no endpoint holds`);
       }
     }
+  }
+
+  // The source guard: every bridge port may send only as its endpoint.
+  const guard = spawnSync('nft', ['-j', 'list', 'set', 'bridge', 'netplumb_guard', 'sources'], { encoding: 'utf8' });
+  const guarded = new Set<string>();
+  if (guard.status === 0) {
+    const set = (JSON.parse(guard.stdout).nftables as Array<{ set?: { elem?: Array<{ elem: { val: { concat: string[] } } }> } }>).find((x) => x.set)?.set;
+    for (const e of set?.elem ?? []) guarded.add(e.elem.val.concat.join(' '));
+  }
+  for (const e of store.endpoints) {
+    if (!e.hostIfname || e.status) continue;
+    const mac = e.mac;
+    if (!guarded.has(`${e.hostIfname} ${mac} ${e.address}`)) bad(`endpoint ${e.address} of ${sbById.get(e.sandboxId)?.name}: port ${e.hostIfname} is not guarded (anti-spoofing)`);
   }
 
   // nf_tables: everything tagged with an owner belongs to a live record.

@@ -177,10 +177,15 @@ describe('integration: source guard on bridge ports', function () {
     assert.strictEqual(JSON.stringify(nftJson()), before);
   });
 
-  it('reconcile() removes what belongs to endpoints that are gone; the last one takes the table', async () => {
+  it('unguardPort() removes by key; reconcile() what belongs to endpoints that are gone; drop() the table', async () => {
+    await guard.unguardPort({ endpointId: ID(3), port: hosts[2], mac: macs[2], address: addrs[2] });
+    assert.ok(!JSON.stringify(nftJson()).includes(`ep:${ID(3)}`));
+    await guard.guard({ endpointId: ID(3), port: hosts[2], mac: macs[2], address: addrs[2] });
     assert.deepStrictEqual(await guard.reconcile(new Set([ID(3)])), [ID(2)]);
     assert.deepStrictEqual((await guard.list()).map((p) => p.endpointId), [ID(3)]);
     assert.deepStrictEqual(await guard.reconcile(new Set()), [ID(3)]);
+    assert.deepStrictEqual(await guard.list(), []);
+    await guard.drop();
     assert.deepStrictEqual(nftJson(), []);
   });
 });

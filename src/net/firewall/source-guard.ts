@@ -109,7 +109,7 @@ export class SourceGuard {
 
   /**
    * Lets the port send only as the endpoint (one transaction; a port already
-   * guarded fails with EEXIST and changes nothing).
+   * guarded for another endpoint or otherwise fails with EEXIST and changes nothing).
    * Equivalent to: `nft add element bridge netplumb_guard ports { "np1a2b" comment "ep:ID" }`, and the same in macs and sources.
    */
   async guard(p: GuardedPort): Promise<void> {
@@ -126,10 +126,47 @@ export class SourceGuard {
           .commit();
         return;
       } catch (err) {
-        // The last port's removal by another command took the table away meanwhile: make it again.
+        // Guarded already, exactly so, for this endpoint (a repair making its link again): nothing to do.
+        if (kernelCode(err) === 'EEXIST' && (await this.list()).some((g) => g.endpointId === p.endpointId && g.port === p.port && g.mac === mac && g.address === p.address)) return;
+        // The table was deleted meanwhile (the last network went, or `nft flush ruleset`): make it again.
         if (kernelCode(err) !== 'ENOENT' || attempt > 2) throw err;
         await this.ensureBase();
       }
+    }
+  }
+
+  /**
+   * Removes one endpoint's elements by their keys (no read of the sets),
+   * falling back to a read by owner when the kernel lacks one of them. The
+   * table stays (see drop()): deleting it when it looks empty could take away
+   * a port another command guards at that moment.
+   */
+  async unguardPort(p: GuardedPort): Promise<void> {
+    checkPort(p);
+    if (!(await this.tableExists())) return;
+    const mac = p.mac.toLowerCase();
+    try {
+      await this.nft.batch()
+        .deleteElements(this.ref(SETS.ports), [{ key: p.port }])
+        .deleteElements(this.ref(SETS.macs), [{ key: [p.port, mac] }])
+        .deleteElements(this.ref(SETS.sources), [{ key: [p.port, mac, p.address] }])
+        .commit();
+    } catch (err) {
+      if (kernelCode(err) !== 'ENOENT') throw err;
+      await this.removeOwners((id) => id === p.endpointId);
+    }
+  }
+
+  /**
+   * Deletes the table (when the last bridge network goes: no port can be
+   * guarded then). Equivalent to: `nft delete table bridge netplumb_guard`.
+   */
+  async drop(): Promise<void> {
+    if (!(await this.tableExists())) return;
+    try {
+      await this.nft.batch().deleteTable({ family: FAMILY, name: this.table }).commit();
+    } catch (err) {
+      if (kernelCode(err) !== 'ENOENT') throw err;
     }
   }
 
@@ -144,8 +181,8 @@ export class SourceGuard {
   }
 
   /**
-   * Removes an endpoint's elements, read from the kernel by their owner tag;
-   * the table too when no port is left. Nothing of the endpoint: nothing done.
+   * Removes an endpoint's elements, read from the kernel by their owner tag.
+   * Nothing of the endpoint: nothing done (false).
    * Equivalent to: `nft delete element bridge netplumb_guard ports { "np1a2b" }` ...
    */
   async unguard(endpointId: string): Promise<boolean> {
@@ -164,20 +201,13 @@ export class SourceGuard {
     const all = await Promise.all(Object.values(SETS).map(async (name) => ({ name, elements: await this.nft.listElements(this.ref(name)) })));
     const ownerOf = (comment?: string) => owner.parse(comment)?.id ?? '';
     const gone = new Set<string>();
-    let left = 0;
     const batch = this.nft.batch();
     for (const { name, elements } of all) {
       const mine = elements.filter((e) => match(ownerOf(e.comment)));
       for (const e of mine) gone.add(ownerOf(e.comment));
-      if (name === SETS.ports) left = elements.length - mine.length;
       if (mine.length) batch.deleteElements(this.ref(name), mine.map((e) => ({ key: e.key })));
     }
-    if (left === 0) {
-      const empty = this.nft.batch().deleteTable({ family: FAMILY, name: this.table });
-      await empty.commit();
-    } else if (gone.size) {
-      await batch.commit();
-    }
+    if (gone.size) await batch.commit();
     return [...gone];
   }
 }
