@@ -24,7 +24,8 @@ function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '')}`) });
+    // One line per error, as every other error: commander's suggestion ("Did you mean ...?") joins it.
+    .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '').trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) });
   registerNetwork(program);
   registerCreate(program);
   registerRun(program);
