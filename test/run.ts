@@ -6,11 +6,10 @@
 // The fuzz suite (the native fuzz targets for a bounded time) runs with the
 // full set only.
 //   node dist/test/run.js [--unit | --integration | --fuzz] [--grep PATTERN]   (--integration includes e2e, the CLI's tests)
-import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import Mocha from 'mocha';
+import { have, prepareThrowawayNamespace, runInThrowawayNamespace } from './helpers/isolation';
 
 const args = process.argv.slice(2);
 const onlyUnit = args.includes('--unit');
@@ -21,58 +20,15 @@ const grep = grepAt >= 0 ? args[grepAt + 1] : undefined;
 const isRoot = process.getuid?.() === 0;
 const distTest = __dirname;
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** What the root namespace looks like: links, named namespaces, nf_tables tables. */
-function rootSnapshot(): string {
-  const run = (cmd: string, a: string[]) => {
-    const r = spawnSync(cmd, a, { encoding: 'utf8' });
-    return r.status === 0 ? r.stdout : `(${cmd} failed)`;
-  };
-  const links = run('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter(Boolean).sort().join(' ');
-  const netns = run('ip', ['netns', 'list']).trim();
-  const tables = have('nft') ? run('nft', ['list', 'tables']).trim() : '';
-  return `links: ${links}\nnamespaces: ${netns || 'none'}\nnf_tables: ${tables || 'none'}`;
-}
-
-/** Mount points the sandbox needs; those it has to create are removed again afterwards. */
-const SANDBOX_DIRS = ['/run/netns', '/run/netplumb', '/etc/netns'];
-
 function runIsolated(): never {
-  const before = rootSnapshot();
-  const created = SANDBOX_DIRS.filter((dir) => !fs.existsSync(dir));
-  const child = spawnSync('unshare', ['--net', '--mount', '--uts', '--propagation', 'private', '--', process.execPath, __filename, ...args], {
-    stdio: 'inherit',
-    env: { ...process.env, NETPLUMB_TEST_ISOLATED: '1' },
-  });
-  for (const dir of created) {
-    try {
-      fs.rmdirSync(dir); // empty on the real filesystem: the sandbox mounted a tmpfs over it
-    } catch {
-      // something else put files there meanwhile: leave it
-    }
-  }
-  const after = rootSnapshot();
-  let status = child.status ?? 1;
-  if (after !== before) {
-    console.error(`\nThe tests changed the root network namespace:\n--- before\n${before}\n--- after\n${after}`);
-    console.log('0 passed, 1 failed, 0 skipped');
-    status = 1;
-  }
+  const { status, rootChanged } = runInThrowawayNamespace(__filename, args, 'NETPLUMB_TEST_ISOLATED', 'The tests');
+  if (rootChanged) console.log('0 passed, 1 failed, 0 skipped');
   process.exit(status);
 }
 
 /** Inside the throwaway namespace: private folders, lo up, a scratch state dir. */
 function prepareSandbox(): void {
-  for (const dir of SANDBOX_DIRS) {
-    fs.mkdirSync(dir, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', 'none', dir]);
-  }
-  process.env.NETPLUMB_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'netplumb-test-'));
-  execFileSync('ip', ['link', 'set', 'lo', 'up']);
-  execFileSync('hostname', ['netplumb-test']);
+  process.env.NETPLUMB_STATE_DIR = prepareThrowawayNamespace('netplumb-test');
 }
 
 /**
