@@ -12,16 +12,10 @@ import type { Netlink } from '../../src/netlink/handle';
 import type { NetNs } from '../../src/netns';
 import { freshNetns, requireSandbox } from '../helpers/sandbox';
 
-async function next<T>(it: AsyncIterator<T>, ms = 15000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([
-    it.next(),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms); }),
-  ]);
-  clearTimeout(timer);
-  if (r.done) throw new Error('stream ended');
-  return r.value;
-}
+import { nextEvent } from '../helpers/next-event';
+
+/** Generous: events cross processes and the kernel on a loaded machine. */
+const next = <T>(it: AsyncIterator<T>): Promise<T> => nextEvent(it, 15000);
 
 /** Nothing more arrives within ms. */
 async function quiet<T>(it: AsyncIterator<T>, ms = 300): Promise<void> {

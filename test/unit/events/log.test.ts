@@ -12,16 +12,7 @@ import { EventLog, formatEvent, parseEventTime, watchEvents, type AttachmentEven
 const net = { id: '3f2a9c', name: 'web', driver: 'bridge' };
 const api = { id: '9c1b77', name: 'api' };
 
-async function next<T>(it: AsyncIterator<T>, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([
-    it.next(),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms); }),
-  ]);
-  clearTimeout(timer);
-  if (r.done) throw new Error('stream ended');
-  return r.value;
-}
+import { nextEvent as next } from '../../helpers/next-event';
 
 describe('event log', () => {
   let dir: string;
