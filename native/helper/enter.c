@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -213,6 +214,10 @@ static int create_once(const struct options *o, int cpu) {
 
 static int do_create(const struct options *o) {
   if (!o->uts || !o->mnt) usage("create needs --uts FILE and --mnt FILE");
+  /* Die with the command that started us: namespace files bound after it was
+   * killed would appear behind the back of the gc that cleans up after it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("set", "parent death signal", errno);
+  if (getppid() == 1) exit(1); /* it died before the line above */
   make_private_mount_point(o->mnt);
   make_private_mount_point(o->uts);
   create_placeholder(o->uts);

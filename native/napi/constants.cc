@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <linux/if.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <linux/neighbour.h>
@@ -18,6 +19,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
@@ -180,6 +182,10 @@ Object kernelConstants() {
   NP_CONST(IPPROTO_ICMPV6);
   NP_CONST(IPPROTO_SCTP);
   NP_CONST(IFNAMSIZ);
+  NP_CONST(ETH_P_IP);
+  NP_CONST(ETH_P_IPV6);
+  NP_CONST(ETH_P_ARP);
+  NP_CONST(NF_BR_PRI_FILTER_BRIDGED);
   NP_CONST(NF_IP_PRI_RAW);
   NP_CONST(NF_IP_PRI_MANGLE);
   NP_CONST(NF_IP_PRI_NAT_DST);

@@ -27,11 +27,11 @@ const COMMANDS: Array<{ names: string[]; load: () => Register }> = [
 
 /** The command argv names (its first word that is not an option), if netplumb has it. */
 function invoked(argv: string[]): (typeof COMMANDS)[number] | undefined {
-  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const word = argv.find((a) => !a.startsWith('-'));
   return COMMANDS.find((c) => word !== undefined && c.names.includes(word));
 }
 
-function buildProgram(): Command {
+function buildProgram(argv: string[]): Command {
   const program = new Command();
   program
     .name('netplumb')
@@ -40,27 +40,41 @@ function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '')}`) });
-  const one = invoked(process.argv);
+    // One line per error, as every other error: commander's suggestion ("Did you mean ...?") joins it.
+    .configureOutput({ outputError: (text, write) => write(`netplumb: ${text.replace(/^error: /, '').trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) });
+  const one = invoked(argv);
   for (const c of one ? [one] : COMMANDS) c.load()(program);
   return program;
 }
 
-async function main(): Promise<void> {
-  const debug = process.argv.includes('--debug') || !!process.env.NETPLUMB_DEBUG;
+/**
+ * Runs one netplumb command line (the arguments after `netplumb`) in this
+ * process and returns its exit status: 0, 1 for a failure, 2 for a usage
+ * error. Output goes to process.stdout and process.stderr; errors are one
+ * line, `netplumb: ...` (with the stack trace too under --debug). Tests drive
+ * many invocations through it without starting a process for each.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || !!process.env.NETPLUMB_DEBUG;
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram(argv).parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has printed its message (or the help) already.
-      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
-      return;
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
     }
     const e = err as Error;
     process.stderr.write(`netplumb: ${String(e?.message ?? e).replace(/\s*\n\s*/g, '; ')}\n`);
     if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    process.exitCode = outer;
   }
 }
 
-void main();
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((status) => { process.exitCode = status; });
+}

@@ -61,7 +61,7 @@ export async function runForeground(sb: SandboxRecord, argv: string[], lifecycle
  * log gets container.start.
  */
 export async function runDetached(rt: Runtime, sb: SandboxRecord, argv: string[], announce = false): Promise<number> {
-  const out = openSync(logFile(sb.name), 'a');
+  const out = openSync(logFile(sb.name), 'a', 0o600);
   try {
     const child = spawnInSandbox(sb, argv, { stdio: ['ignore', out, out], detached: true });
     await spawned(child);

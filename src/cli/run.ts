@@ -58,7 +58,7 @@ export function registerRun(program: Command): void {
       await withRuntime(async (rt) => {
         const sb = await rt.store.read((tx) => tx.getSandbox(id));
         if (!sb) throw new NetplumbError(`no such sandbox: ${id}`, 'ENOENT');
-        const out = openSync(logFile(sb.name), 'a');
+        const out = openSync(logFile(sb.name), 'a', 0o600);
         const child = spawnInSandbox(sb, argv, { stdio: ['ignore', out, out] });
         closeSync(out);
         const status = exitStatus(child).catch(() => 1);

@@ -25,7 +25,7 @@ export function registerSandboxCommands(program: Command): void {
         if (o.quiet) return list.forEach((d) => process.stdout.write(`${shortId(d.id)}\n`));
         printTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'ADDRESSES', 'PORTS', 'PROCESSES', 'CREATED'], list.map((d) => [
           shortId(d.id), d.name, modeText(d), d.endpoints.map((e) => e.address).join(','), formatPortsSummary(d.ports),
-          d.status === 'creating' ? 'creating' : String(d.pids.length), ago(d.created),
+          d.status !== 'ready' ? d.status : String(d.pids.length), ago(d.created),
         ]));
       });
     });

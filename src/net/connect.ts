@@ -1,18 +1,22 @@
 // `docker network connect` and `disconnect`: one endpoint added to or taken
 // from a sandbox that stays. The default route moves to another network when
-// the one that carried it goes.
+// the one that carried it goes. Each records its intent on the endpoint
+// first (creating or removing, with this process as owner): if the command
+// dies part-way, gc undoes the connect or finishes the disconnect.
 import { Netlink } from '../netlink/handle';
 import { NetplumbError } from './errors';
+import { checkOptionTypes, checkStrings } from './arguments';
 import { createEndpointRecord, nextIfname } from './endpoint';
 import { networkDriver } from './drivers';
+import { isMissing } from './drivers/bridge';
 import { resolveNetwork } from './network';
 import { faultPoint, withRollback } from './rollback';
-import { makeEndpoints, refreshFiles } from './sandbox';
+import { guardedPort, makeEndpoints, refreshFiles } from './sandbox';
 import { checkUpstreamsFor, servedByDns, syncDnsNetworks } from './dns-sync';
 import { checkAlias } from './name-options';
-import type { Runtime } from './runtime';
+import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { attachment, recordEvents } from './record';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
+import type { EndpointRecord, NetworkRecord, SandboxRecord, StateTx } from './state/store';
 
 export interface ConnectOptions {
   ip?: string;
@@ -21,23 +25,31 @@ export interface ConnectOptions {
 
 function connectable(sb: SandboxRecord | undefined, name: string): SandboxRecord {
   if (!sb) throw new NetplumbError(`no such sandbox: ${name}`, 'ENOENT');
-  if (sb.status !== 'ready') throw new NetplumbError(`sandbox ${sb.name} is still being created`, 'EBUSY');
+  if (sb.status !== 'ready') throw new NetplumbError(`sandbox ${sb.name} is ${sb.status === 'creating' ? 'still being created' : 'being removed'}`, 'EBUSY');
   if (sb.mode.kind !== 'networks') throw new NetplumbError(`sandbox ${sb.name} is in network mode ${sb.mode.kind}: it cannot be connected to or disconnected from networks`);
   return sb;
 }
 
+function endpointOf(tx: StateTx, ep: EndpointRecord): EndpointRecord | undefined {
+  return tx.listEndpoints({ sandboxId: ep.sandboxId }).find((e) => e.id === ep.id);
+}
+
 /** `docker network connect [--ip IP] [--alias NAME] NETWORK SANDBOX` */
 export async function connectNetwork(rt: Runtime, networkName: string, sandboxName: string, options: ConnectOptions = {}): Promise<EndpointRecord> {
+  checkStrings('connectNetwork', { networkName, sandboxName });
+  checkOptionTypes('connectNetwork', options, { ip: 'string', aliases: 'strings' });
   const net = await resolveNetwork(rt, networkName);
   if (options.ip !== undefined && net.isDefault) throw new NetplumbError('--ip works only on user-defined networks, not on the default network bridge');
   if ((options.aliases ?? []).length && net.isDefault) throw new NetplumbError('--alias works only on user-defined networks');
   const aliases = [...new Set((options.aliases ?? []).map((a) => checkAlias(a)))];
   const { sb, ep, defaultRoute } = await rt.store.update((tx) => {
     const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
+    const fresh = tx.getNetwork(net.id);
+    if (!fresh || fresh.status !== 'ready') throw new NetplumbError(`network ${net.name} was removed meanwhile`, 'ENOENT');
     checkUpstreamsFor(net, sb);
     const existing = tx.listEndpoints({ sandboxId: sb.id });
     if (existing.some((e) => e.networkId === net.id)) throw new NetplumbError(`sandbox ${sb.name} is already connected to network ${net.name}`, 'EEXIST');
-    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases, withHostLink: net.driver === 'bridge' });
+    const ep = createEndpointRecord(tx, net, sb.id, nextIfname(existing), { ip: options.ip, aliases, withHostLink: net.driver === 'bridge', creatingBy: currentOwner() });
     const defaultRoute = !net.internal && !existing.some((e) => e.defaultGateway);
     if (defaultRoute) {
       ep.defaultGateway = net.gateway;
@@ -62,6 +74,9 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
       await syncDnsNetworks(rt, [net.id]);
       faultPoint('after-dns');
     }
+    delete ep.status;
+    delete ep.owner;
+    await rt.store.update((tx) => tx.putEndpoint(ep));
     // Its resolv.conf may name the DNS server now; its hosts lists the new address.
     filesWritten = true;
     await refreshFiles(rt, [net.id], sb);
@@ -73,54 +88,44 @@ export async function connectNetwork(rt: Runtime, networkName: string, sandboxNa
 
 /** `docker network disconnect NETWORK SANDBOX` */
 export async function disconnectNetwork(rt: Runtime, networkName: string, sandboxName: string): Promise<void> {
-  const { sb, net, ep, others } = await rt.store.read((tx) => {
+  checkStrings('disconnectNetwork', { networkName, sandboxName });
+  // The intent goes into the endpoint's record first: if this command dies part-way, gc finishes it.
+  const { sb, net, ep } = await rt.store.update((tx) => {
     const net = tx.getNetwork(networkName);
     if (!net) throw new NetplumbError(`network ${networkName} not found`, 'ENOENT');
     const sb = connectable(tx.getSandbox(sandboxName), sandboxName);
-    const all = tx.listEndpoints({ sandboxId: sb.id });
-    const ep = all.find((e) => e.networkId === net.id);
+    const ep = tx.listEndpoints({ sandboxId: sb.id }).find((e) => e.networkId === net.id);
     if (!ep) throw new NetplumbError(`sandbox ${sb.name} is not connected to network ${net.name}`, 'ENOENT');
-    const others = all.filter((e) => e.id !== ep.id).map((e) => ({ ep: e, net: tx.getNetwork(e.networkId) as NetworkRecord }));
-    return { sb, net, ep, others };
+    if (ep.status && ownerAlive(ep.owner))
+      throw new NetplumbError(`sandbox ${sb.name} is being ${ep.status === 'creating' ? 'connected to' : 'disconnected from'} network ${net.name} by another command`, 'EBUSY');
+    const marked: EndpointRecord = { ...ep, status: 'removing', owner: currentOwner() };
+    tx.putEndpoint(marked);
+    return { sb, net, ep: marked };
   });
-  const host = await rt.host();
-  // Ports published to this endpoint's address go first: the address is about to be released.
-  const published = sb.ports.filter((p) => p.endpointId === ep.id);
-  const fw = rt.firewall();
-  if (published.length && fw) await fw.unpublishPorts(ep.id);
-  const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
+  faultPoint('disconnect-marked');
   const served = servedByDns(net);
-  await withRollback(async (undo) => {
-    // Its name goes first, before its address stops answering; undone, it is sent again from the records, which still have it.
+  let others: string[];
+  try {
+    // Its name goes first, before its address stops answering.
     if (served) {
-      undo.record(`names on network ${net.name} on the DNS server`, () => syncDnsNetworks(rt, [net.id]));
       faultPoint('dns');
       await syncDnsNetworks(rt, [net.id], { endpointId: ep.id });
       faultPoint('after-dns');
     }
-    const inSandbox = await Netlink.open({ netns: sb.netns! });
-    try {
-      if (removal.host.length) for (const r of await host.send(removal.host)) if (r instanceof Error) throw r;
-      if (removal.sandbox.length) for (const r of await inSandbox.send(removal.sandbox)) if (r instanceof Error) throw r;
-      // The default route went with the link: give it to the next network that has a gateway.
-      const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
-      if (next) {
-        await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
-        next.ep.defaultGateway = next.net.gateway;
-      }
-      await rt.store.update((tx) => {
-        tx.deleteEndpoint(ep.id);
-        if (next) tx.putEndpoint(next.ep);
-        if (published.length) {
-          const current = tx.getSandbox(sb.id);
-          if (current) tx.putSandbox({ ...current, ports: current.ports.filter((p) => p.endpointId !== ep.id) });
-        }
-      });
-    } finally {
-      inSandbox.close();
-    }
-  });
-  await refreshFiles(rt, [net.id, ...others.map((o) => o.ep.networkId)], sb);
+    others = await removeEndpoint(rt, sb, net, ep, false);
+  } catch (err) {
+    // The endpoint stays: unmarked, its name sent again from the records, which still have it.
+    await rt.store.update((tx) => {
+      const fresh = endpointOf(tx, ep);
+      if (!fresh) return;
+      delete fresh.status;
+      delete fresh.owner;
+      tx.putEndpoint(fresh);
+    });
+    if (served) await syncDnsNetworks(rt, [net.id]).catch(() => undefined);
+    throw err;
+  }
+  await refreshFiles(rt, [net.id, ...others], sb);
   if (served) {
     // Again from the records, now without it: a command that sent names meanwhile may have read them before it went.
     await syncDnsNetworks(rt, [net.id]).catch((err: Error) => {
@@ -130,3 +135,46 @@ export async function disconnectNetwork(rt: Runtime, networkName: string, sandbo
   await recordEvents(rt, [attachment('network.disconnect', net, sb, ep)]);
 }
 
+/**
+ * Takes an endpoint out of a sandbox that stays: the ports published to it,
+ * its link (on the host, or in the sandbox), its source guard, its record and
+ * address, and moves the default route to the next network with a gateway
+ * when this one carried it. `tolerant` (gc finishing or undoing an
+ * interrupted change): what is already gone is fine. Returns the ids of the
+ * networks the sandbox is still on.
+ */
+export async function removeEndpoint(rt: Runtime, sb: SandboxRecord, net: NetworkRecord, ep: EndpointRecord, tolerant: boolean): Promise<string[]> {
+  const host = await rt.host();
+  // Ports published to this endpoint's address go first: the address is about to be released.
+  const fw = rt.firewall();
+  if (fw && (tolerant || sb.ports.some((p) => p.endpointId === ep.id))) await fw.unpublishPorts(ep.id);
+  const removal = networkDriver(net.driver).planEndpointRemoval(net, ep);
+  const check = (results: unknown[]) => {
+    for (const r of results) if (r instanceof Error && !(tolerant && isMissing(r))) throw r;
+  };
+  const inSandbox = await Netlink.open({ netns: sb.netns! });
+  try {
+    if (removal.host.length) check(await host.send(removal.host));
+    if (removal.sandbox.length) check(await inSandbox.send(removal.sandbox));
+    const port = guardedPort(ep);
+    if (port) await (await rt.guard())?.unguardPort(port);
+    faultPoint('disconnect-link');
+    // The default route went with the link: give it to the next network that has a gateway.
+    const others = await rt.store.read((tx) => tx.listEndpoints({ sandboxId: sb.id }).filter((e) => e.id !== ep.id && !e.status)
+      .map((e) => ({ ep: e, net: tx.getNetwork(e.networkId) })));
+    const next = ep.defaultGateway ? others.find((o) => o.net && !o.net.internal) : undefined;
+    if (next && next.net) {
+      await inSandbox.routeReplace({ dst: 'default', gateway: next.net.gateway, dev: next.ep.ifname });
+      next.ep.defaultGateway = next.net.gateway;
+    }
+    await rt.store.update((tx) => {
+      tx.deleteEndpoint(ep.id);
+      if (next) tx.putEndpoint(next.ep);
+      const current = tx.getSandbox(sb.id);
+      if (current && current.ports.some((p) => p.endpointId === ep.id)) tx.putSandbox({ ...current, ports: current.ports.filter((p) => p.endpointId !== ep.id) });
+    });
+    return others.map((o) => o.ep.networkId);
+  } finally {
+    inSandbox.close();
+  }
+}

@@ -7,7 +7,7 @@ import { planAddrAdd } from '../netlink/addresses';
 import { planRoute } from '../netlink/routes';
 import type { PlannedRequest } from '../netlink/request';
 import { allocateAddress, macForAddress } from './ipam';
-import type { EndpointRecord, NetworkRecord, StateTx } from './state/store';
+import type { EndpointRecord, NetworkRecord, Owner, StateTx } from './state/store';
 
 /** A new id: 64 hex digits, as Docker's; kernel names use a prefix. */
 export function newId(): string {
@@ -31,7 +31,7 @@ export function createEndpointRecord(
   net: NetworkRecord,
   sandboxId: string,
   ifname: string,
-  options: { ip?: string; aliases?: string[]; withHostLink: boolean },
+  options: { ip?: string; aliases?: string[]; withHostLink: boolean; creatingBy?: Owner },
 ): EndpointRecord {
   const id = newId();
   const address = allocateAddress(tx, net, id, options.ip);
@@ -46,6 +46,10 @@ export function createEndpointRecord(
     aliases: options.aliases ?? [],
   };
   if (options.withHostLink) ep.hostIfname = hostVethName(id);
+  if (options.creatingBy) {
+    ep.status = 'creating';
+    ep.owner = options.creatingBy;
+  }
   tx.putEndpoint(ep);
   return ep;
 }

@@ -1,24 +1,31 @@
 // The reconciler (`netplumb gc`): compares kernel, files and records, and
-// removes what a crash left on either side: half-made records whose command
-// died, records whose namespace is gone, links tagged with an owner that has
-// no record, sandbox namespaces and files without a record, firewall entries
-// of owners that are gone; and it sends the DNS server every network's
-// members again (a server that died knows none). Run in full by `netplumb
-// gc`; its quick part (dead half-made records only) runs at the start of
-// every mutating command.
+// removes what a crash left on either side: changes whose command died
+// (records marked creating or removing by a dead owner: a creation is undone,
+// a removal finished), records whose namespace is gone, links tagged with an
+// owner that has no record, sandbox namespaces and files without a record,
+// firewall and source-guard entries of owners that are gone; it makes again
+// what the records say should exist but was removed by hand (repair.ts, then
+// the firewall's and the source guard's share), sends the DNS server every
+// network's members again (a server that died knows none) and rewrites hosts
+// and resolv.conf files that missed an update. Run in full by `netplumb gc`;
+// its quick part (changes whose command died) runs at the start of every
+// mutating command.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { native } from '../../bindings';
 import { NetlinkError } from '../errors';
 import { NETNS_DIR } from '../netns';
-import { allDrivers, networkDriver } from './drivers';
+import { allDrivers } from './drivers';
 import { removeSandboxFiles } from './hosts';
-import { resyncDns } from './dns-sync';
+import { resyncDns, syncDnsNetworks } from './dns-sync';
 import { NS_DIR, SANDBOX_MARKERS, markerFile } from './paths';
-import { ownerAlive, type Runtime } from './runtime';
+import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { sandboxProcesses } from './processes';
-import { teardownSandbox, waitLinksGone } from './sandbox';
-import type { NetworkRecord, SandboxRecord } from './state/store';
+import { refreshAllFiles, refreshFiles, teardownSandbox, waitLinksGone } from './sandbox';
+import { removeEndpoint } from './connect';
+import { finishNetworkRemoval } from './network';
+import { repairFromStore } from './repair';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
 
 export interface GcOptions {
   /** Only records left half-made by commands that died (cheap: no kernel dump). */
@@ -43,7 +50,48 @@ async function sandboxIsStale(sb: SandboxRecord, all: SandboxRecord[]): Promise<
   return !(await exists(`${NETNS_DIR}/${sb.netns}`));
 }
 
-/** Returns one line per thing removed. */
+/**
+ * Takes over a record whose owner died (compare and set, in one transaction),
+ * so that of several reconcilers running at once only one finishes it.
+ * A ready sandbox whose namespace is gone is claimed as being removed.
+ */
+async function claimSandbox(rt: Runtime, sb: SandboxRecord): Promise<SandboxRecord | undefined> {
+  return rt.store.update((tx) => {
+    const fresh = tx.getSandbox(sb.id);
+    if (!fresh || fresh.status !== sb.status || (fresh.status !== 'ready' && ownerAlive(fresh.owner))) return undefined;
+    const claimed: SandboxRecord = { ...fresh, status: fresh.status === 'ready' ? 'removing' : fresh.status, owner: currentOwner() };
+    tx.putSandbox(claimed);
+    return claimed;
+  });
+}
+
+async function claimNetwork(rt: Runtime, net: NetworkRecord): Promise<NetworkRecord | undefined> {
+  return rt.store.update((tx) => {
+    const fresh = tx.getNetwork(net.id);
+    if (!fresh || fresh.status !== net.status || ownerAlive(fresh.owner)) return undefined;
+    const claimed: NetworkRecord = { ...fresh, owner: currentOwner() };
+    tx.putNetwork(claimed);
+    return claimed;
+  });
+}
+
+async function claimEndpoint(rt: Runtime, ep: EndpointRecord): Promise<EndpointRecord | undefined> {
+  return rt.store.update((tx) => {
+    const fresh = tx.listEndpoints({ sandboxId: ep.sandboxId }).find((e) => e.id === ep.id);
+    if (!fresh || fresh.status !== ep.status || ownerAlive(fresh.owner)) return undefined;
+    const claimed: EndpointRecord = { ...fresh, owner: currentOwner() };
+    tx.putEndpoint(claimed);
+    return claimed;
+  });
+}
+
+/**
+ * Returns one line per thing removed or restored. The quick run (at the start
+ * of every mutating command) finishes or undoes only the changes whose
+ * command died; the full run (`netplumb gc`) also compares the kernel with
+ * the store both ways: it removes what has no record and makes again what the
+ * records say should exist (see repair.ts).
+ */
 export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Promise<string[]> {
   const report: string[] = [];
   const errors: string[] = [];
@@ -56,28 +104,47 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     }
   };
 
-  // 1. Records whose command died half-way, and (full run) records whose namespace is gone.
+  // 1. Sandboxes whose command died half-way (creating or removing), and (full run) those whose namespace is gone.
   const sandboxes = await rt.store.read((tx) => tx.listSandboxes());
   for (const sb of sandboxes) {
-    const dead = sb.status === 'creating' && !ownerAlive(sb.owner);
+    const dead = sb.status !== 'ready' && !ownerAlive(sb.owner);
     const stale = !options.quick && sb.status === 'ready' && (await sandboxIsStale(sb, sandboxes));
-    if (dead || stale) {
-      await attempt(`removed sandbox ${sb.name} (${dead ? 'left half-made' : 'its namespace is gone'})`, async () => teardownSandbox(rt, sb, await sandboxProcesses(sb)));
-    }
+    if (!dead && !stale) continue;
+    const why = stale ? 'its namespace is gone' : sb.status === 'creating' ? 'left half-made' : 'its removal was interrupted';
+    const claimed = await claimSandbox(rt, sb);
+    if (!claimed) continue;
+    await attempt(`removed sandbox ${sb.name} (${why})`, async () => teardownSandbox(rt, claimed, await sandboxProcesses(claimed)));
   }
+
+  // 2. Connects and disconnects whose command died: the connect is undone, the disconnect finished.
+  const pending = await rt.store.read((tx) => tx.listEndpoints().filter((e) => e.status && !ownerAlive(e.owner))
+    .map((ep) => ({ ep, sb: tx.getSandbox(ep.sandboxId), net: tx.getNetwork(ep.networkId) })));
+  for (const { ep, sb, net } of pending) {
+    if (!sb || !net) {
+      await attempt(`removed the record of endpoint ${ep.id.slice(0, 12)} (its ${sb ? 'network' : 'sandbox'} is gone)`, () => rt.store.update((tx) => tx.deleteEndpoint(ep.id)));
+      continue;
+    }
+    if (sb.status !== 'ready') continue; // its sandbox is being made or removed: that covers it
+    const claimed = await claimEndpoint(rt, ep);
+    if (!claimed) continue;
+    const what = ep.status === 'creating'
+      ? `removed the endpoint of sandbox ${sb.name} on network ${net.name} (its connect was interrupted)`
+      : `disconnected sandbox ${sb.name} from network ${net.name} (the disconnect was interrupted)`;
+    await attempt(what, async () => {
+      const others = await removeEndpoint(rt, sb, net, claimed, true);
+      await syncDnsNetworks(rt, [net.id]);
+      await refreshFiles(rt, [net.id, ...others], sb);
+    });
+  }
+
+  // 3. Networks whose command died half-way (made or removed).
   const networks = await rt.store.read((tx) => tx.listNetworks());
   for (const net of networks) {
-    if (net.status === 'creating' && !ownerAlive(net.owner)) {
-      await attempt(`removed network ${net.name} (left half-made)`, async () => {
-        const fw = rt.firewall();
-        if (fw) await fw.teardownNetwork(net);
-        await networkDriver(net.driver).remove(net, await rt.host());
-        await rt.store.update((tx) => {
-          for (const ep of tx.listEndpoints({ networkId: net.id })) tx.deleteEndpoint(ep.id);
-          tx.deleteNetwork(net.id);
-        });
-      });
-    }
+    if (net.status === 'ready' || ownerAlive(net.owner)) continue;
+    const claimed = await claimNetwork(rt, net);
+    if (!claimed) continue;
+    const why = net.status === 'creating' ? 'left half-made' : 'its removal was interrupted';
+    await attempt(`removed network ${net.name} (${why})`, () => finishNetworkRemoval(rt, claimed));
   }
   // Addresses whose endpoint record is gone (a crash between two writes of another store).
   await rt.store.update((tx) => {
@@ -98,7 +165,7 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     sandboxes: records.sandboxes,
   };
 
-  // 2. Links on the host tagged with an owner that has no record.
+  // 4. Links on the host tagged with an owner that has no record.
   const host = await rt.host();
   const links = await host.linkList();
   for (const driver of allDrivers()) {
@@ -111,7 +178,7 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     }
   }
 
-  // 3. Sandbox namespaces and files with a marker but no record.
+  // 5. Sandbox namespaces and files with a marker but no record.
   const names = new Set(live.sandboxes.map((s) => s.name));
   let markers: string[] = [];
   try { markers = await fsp.readdir(SANDBOX_MARKERS); } catch { /* none yet */ }
@@ -142,11 +209,17 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     .filter((l) => l.kind === 'endpoint' && ![...live.endpoints].some((id) => id.startsWith(l.ownerId))).map((l) => l.link.name);
   await waitLinksGone(host, tagged).catch((err) => errors.push((err as Error).message));
 
-  // 4. Firewall entries of owners that are gone; firewall state the records want but the kernel lost.
+  // 6. What the records say should exist but someone removed by hand: bridges, links, addresses, guards.
+  const repaired = await repairFromStore(rt);
+  report.push(...repaired.restored);
+  errors.push(...repaired.errors);
+
+  // 7. Firewall entries of owners that are gone; firewall state the records want but the kernel lost
+  //    (after the repair: a re-created bridge needs its elements again).
   const fw = rt.firewall();
   if (fw) {
     try {
-      const result = await fw.gc(records);
+      const result = await fw.gc(await rt.store.read((tx) => ({ networks: tx.listNetworks(), endpoints: tx.listEndpoints(), sandboxes: tx.listSandboxes() })));
       report.push(...result.changes);
       errors.push(...result.errors);
     } catch (err) {
@@ -154,12 +227,26 @@ export async function collectGarbage(rt: Runtime, options: GcOptions = {}): Prom
     }
   }
 
-  // 5. The DNS server: every network with members sent again (a server that died is started anew and
+  // The source guard's entries of endpoints that are gone.
+  try {
+    for (const id of (await (await rt.guard())?.reconcile(live.endpoints)) ?? []) report.push(`removed the source guard of endpoint ${id.slice(0, 12)} (it has no record)`);
+  } catch (err) {
+    errors.push(`source guard: ${(err as Error).message}`);
+  }
+
+  // 8. The DNS server: every network with members sent again (a server that died is started anew and
   //    learns them all); networks it serves without records or members taken away.
   try {
     report.push(...(await resyncDns(rt)));
   } catch (err) {
     errors.push(`DNS server: ${(err as Error).message}`);
+  }
+
+  // 9. Hosts and resolv.conf files that missed an update (their command died between its change and the rewrite).
+  try {
+    report.push(...(await refreshAllFiles(rt)));
+  } catch (err) {
+    errors.push(`hosts files: ${(err as Error).message}`);
   }
 
   if (errors.length) throw new Error(`gc removed ${report.length} thing(s) but failed on: ${errors.join('; ')}`);

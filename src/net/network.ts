@@ -3,10 +3,11 @@
 import { NetplumbError } from './errors';
 import { dnsNameProblem } from './dns/names';
 import { syncDnsNetworks } from './dns-sync';
+import { checkOptionTypes, checkStrings } from './arguments';
 import { newId } from './endpoint';
 import { networkDriver } from './drivers';
 import { planNetworkIpam, coveringPrefix, type TakenPrefix, parsePrefix } from './ipam';
-import { withRollback, faultPoint } from './rollback';
+import { withRollback, faultPoint, type UndoLog } from './rollback';
 import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { networkCreated, networkRemoved, recordEvents } from './record';
 import type { EndpointRecord, NetworkRecord } from './state/store';
@@ -53,6 +54,9 @@ async function hostPrefixes(host: Netlink, ownDevices: Set<string>): Promise<{ a
 
 /** `docker network create`: validates everything, then makes the network whole or not at all. */
 export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isDefault = false): Promise<NetworkRecord> {
+  checkOptionTypes('createNetwork', opts, {
+    name: 'string', driver: 'string', subnet: 'string', ipRange: 'string', gateway: 'string', auxAddresses: 'record', internal: 'boolean', mtu: 'number', options: 'record',
+  });
   if (!isDefault) {
     checkNetworkName(opts.name);
     if (RESERVED.has(opts.name)) throw new NetplumbError(`network name ${opts.name} is reserved (it is a network mode)`);
@@ -90,6 +94,7 @@ export async function createNetwork(rt: Runtime, opts: NetworkCreateOptions, isD
     await driver.create(net, host, undo);
     const fw = rt.firewall();
     if (fw) await fw.setupNetwork(net, undo);
+    if (net.driver === 'bridge') await ensureGuard(rt, undo, net);
     faultPoint('after-network');
     net.status = 'ready';
     delete net.owner;
@@ -107,6 +112,7 @@ export async function resolveNetwork(rt: Runtime, name: string, onCreated?: (net
   for (let attempt = 0; attempt < 200; attempt++) {
     const net = await rt.store.read((tx) => tx.getNetwork(name));
     if (net && net.status === 'ready') return net;
+    if (net && net.status === 'removing') throw new NetplumbError(`network ${name} is being removed`, 'ENOENT');
     if (net && !ownerAlive(net.owner)) throw new NetplumbError(`network ${name} was left half-made by a command that died; run \`netplumb gc\``, 'EBUSY');
     if (!net) {
       if (name !== DEFAULT_NETWORK) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
@@ -134,6 +140,7 @@ export async function listNetworks(rt: Runtime): Promise<NetworkRecord[]> {
 
 /** `docker network inspect NAME`. */
 export async function inspectNetwork(rt: Runtime, name: string): Promise<NetworkDetails> {
+  checkStrings('inspectNetwork', { name });
   return rt.store.read((tx) => {
     const net = tx.getNetwork(name);
     if (!net) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
@@ -147,21 +154,49 @@ export async function inspectNetwork(rt: Runtime, name: string): Promise<Network
 
 /** `docker network rm NAME`: refused while sandboxes are connected. */
 export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkRecord> {
+  checkStrings('removeNetwork', { name });
   const net = await rt.store.read((tx) => tx.getNetwork(name));
   if (!net) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
   if (net.isDefault) throw new NetplumbError(`${net.name} is the default network and cannot be removed`, 'EBUSY');
-  if (net.status === 'creating' && ownerAlive(net.owner)) throw new NetplumbError(`network ${net.name} is being created by another command`, 'EBUSY');
-  const users = await rt.store.read((tx) => tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId));
-  if (users.length) throw new NetplumbError(`network ${net.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
-  // Without members the DNS server no longer serves it; this only makes sure (a command that died part-way may have left it served).
+  // The intent goes into the record first, in the transaction that checks for
+  // endpoints: from then on no sandbox can join it, and if this command dies
+  // part-way, gc finishes the removal.
+  await rt.store.update((tx) => {
+    const fresh = tx.getNetwork(net.id);
+    if (!fresh) throw new NetplumbError(`network ${name} not found`, 'ENOENT');
+    if (fresh.status !== 'ready' && ownerAlive(fresh.owner))
+      throw new NetplumbError(`network ${fresh.name} is being ${fresh.status === 'creating' ? 'created' : 'removed'} by another command`, 'EBUSY');
+    const users = tx.listEndpoints({ networkId: net.id }).map((ep) => tx.getSandbox(ep.sandboxId)?.name ?? ep.sandboxId);
+    if (users.length) throw new NetplumbError(`network ${fresh.name} has active endpoints (sandboxes ${users.join(', ')}); disconnect or remove them first`, 'EBUSY');
+    tx.putNetwork({ ...fresh, status: 'removing', owner: currentOwner() });
+  });
+  try {
+    faultPoint('network-rm-marked');
+    // Without members the DNS server no longer serves it; this only makes sure (a command that died part-way may have left it served).
+    await syncDnsNetworks(rt, [net.id]);
+    await deleteNetworkObjects(rt, net);
+  } catch (err) {
+    // Nothing removed for sure: the network stays as it was.
+    await rt.store.update((tx) => {
+      const fresh = tx.getNetwork(net.id);
+      if (fresh) { delete fresh.owner; tx.putNetwork({ ...fresh, status: 'ready' }); }
+    });
+    throw err;
+  }
+  faultPoint('network-rm-objects');
+  await rt.store.update((tx) => tx.deleteNetwork(net.id));
+  await recordEvents(rt, [networkRemoved(net)]);
+  return net;
+}
+
+/** Ends a network removal that a dead command left marked (gc): kernel objects, then the record. */
+export async function finishNetworkRemoval(rt: Runtime, net: NetworkRecord): Promise<void> {
   await syncDnsNetworks(rt, [net.id]);
   await deleteNetworkObjects(rt, net);
   await rt.store.update((tx) => {
-    if (tx.listEndpoints({ networkId: net.id }).length) throw new NetplumbError(`network ${net.name} gained an endpoint while being removed`, 'EBUSY');
+    for (const ep of tx.listEndpoints({ networkId: net.id })) tx.deleteEndpoint(ep.id);
     tx.deleteNetwork(net.id);
   });
-  await recordEvents(rt, [networkRemoved(net)]);
-  return net;
 }
 
 /** Kernel and firewall objects of a network; what is gone already is not an error. */
@@ -169,6 +204,21 @@ export async function deleteNetworkObjects(rt: Runtime, net: NetworkRecord): Pro
   const fw = rt.firewall();
   if (fw) await fw.teardownNetwork(net);
   await networkDriver(net.driver).remove(net, await rt.host());
+  if (net.driver === 'bridge') await dropGuardUnlessBridges(rt, net.id);
+}
+
+/** The source guard's table comes with the first bridge network (so a network's sandboxes come and go without changing tables)... */
+async function ensureGuard(rt: Runtime, undo: UndoLog, net: NetworkRecord): Promise<void> {
+  const guard = await rt.guard();
+  if (!guard) return;
+  await guard.ensureBase();
+  undo.record('the source guard table', () => dropGuardUnlessBridges(rt, net.id));
+}
+
+/** ... and goes with the last one (no port can be guarded without one). */
+async function dropGuardUnlessBridges(rt: Runtime, leaving: string): Promise<void> {
+  const bridges = await rt.store.read((tx) => tx.listNetworks().filter((n) => n.driver === 'bridge' && n.id !== leaving).length);
+  if (bridges === 0) await (await rt.guard())?.drop();
 }
 
 /** `docker network prune`: removes user-defined networks nothing is connected to. */

@@ -3,6 +3,7 @@
 // the firewall driver, each opened on first use; and where warnings go.
 import * as fs from 'fs';
 import { Netlink } from '../netlink/handle';
+import { SourceGuard } from './firewall/source-guard';
 import { EventLog } from './events/log';
 import { createFirewallDriver, type FirewallDriver } from './firewall/driver';
 import { SqliteStore } from './state/sqlite';
@@ -21,6 +22,7 @@ export interface RuntimeOptions {
 
 export class Runtime {
   private hostHandle?: Promise<Netlink>;
+  private guardHandle?: Promise<SourceGuard>;
   readonly events: EventLog;
   /**
    * Where warnings go: what the user should know that does not undo or stop
@@ -55,9 +57,21 @@ export class Runtime {
     return this.firewallDriver ?? undefined;
   }
 
+  /**
+   * The anti-spoofing guard of bridge ports (its own nf_tables table), opened
+   * on first use; undefined when the firewall is turned off
+   * (NETPLUMB_FIREWALL=none leaves nf_tables alone).
+   */
+  async guard(): Promise<SourceGuard | undefined> {
+    if (!this.firewall()) return undefined;
+    this.guardHandle ??= SourceGuard.open();
+    return this.guardHandle;
+  }
+
   async close(): Promise<void> {
     if (this.firewallDriver) await this.firewallDriver.close().catch(() => undefined);
     if (this.hostHandle) (await this.hostHandle.catch(() => undefined))?.close();
+    if (this.guardHandle) (await this.guardHandle.catch(() => undefined))?.close();
     this.store.close();
   }
 }

@@ -20,15 +20,17 @@ import { parsePortSpec, type PortSpec } from './firewall/ports';
 import { dnsNameProblem } from './dns/names';
 import { HOST_GATEWAY } from './dns';
 import { checkUpstreamsFor, servedByDns, syncDnsNetworks } from './dns-sync';
-import { hostGatewayOf, hostsPath, memoizedReads, readHostResolvConf, removeSandboxFiles, resolvPath, rewriteSandboxFiles, sandboxesToRefresh, sandboxFiles, writeSandboxFiles } from './hosts';
+import { hostGatewayOf, hostsPath, memoizedReads, readHostResolvConf, removeSandboxFiles, resolvPath, rewriteInPlace, rewriteSandboxFiles, sandboxesToRefresh, sandboxFiles, writeSandboxFiles, type SandboxFiles } from './hosts';
 import { parseNameOptions } from './name-options';
+import type { GuardedPort } from './firewall/source-guard';
 import { DEFAULT_NETWORK, removeDefaultNetworkIfUnused, resolveNetwork } from './network';
 import { helperPath, markerFile, mntFile, NS_DIR, SANDBOX_MARKERS, utsFile } from './paths';
 import { killProcesses, sandboxProcesses } from './processes';
 import { faultPoint, teardownAll, withRollback, type UndoLog } from './rollback';
-import { currentOwner, type Runtime } from './runtime';
+import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { attachment, eventContainer, portEvents, recordEvents } from './record';
 import type { NewEvent } from './events/types';
+import { checkOptionTypes, checkStrings } from './arguments';
 import type { EndpointRecord, NetworkMode, NetworkRecord, SandboxRecord } from './state/store';
 
 const execFileAsync = promisify(execFile);
@@ -130,6 +132,11 @@ export async function waitLinksGone(host: Netlink, names: string[], timeoutMs = 
   }
 }
 
+/** What a bridge endpoint's port may send as; undefined for endpoints without a host-side veth. */
+export function guardedPort(ep: EndpointRecord): GuardedPort | undefined {
+  return ep.hostIfname ? { endpointId: ep.id, port: ep.hostIfname, mac: ep.mac, address: ep.address } : undefined;
+}
+
 /** Turns the first failed request of a batch into its error (the others' results are ignored). */
 function firstError(results: Array<unknown>): Error | undefined {
   return results.find((r): r is Error => r instanceof Error);
@@ -187,6 +194,14 @@ async function makeEndpoints(
     }
     const hostError = firstError(results);
     if (hostError) throw hostError;
+    // Each bridge port may send only as its endpoint (anti-spoofing).
+    const guard = await rt.guard();
+    for (const item of items) {
+      const port = guardedPort(item.ep);
+      if (!port || !guard) continue;
+      await guard.guard(port);
+      undo.record(`source guard of ${port.port}`, () => guard.unguardPort(port));
+    }
     faultPoint('after-veth');
     const inside: PlannedRequest[] = fresh ? [planLinkSet(1, { up: true })] : [];
     inside.push(...plans.flatMap((p) => p.sandbox));
@@ -200,6 +215,10 @@ async function makeEndpoints(
 
 /** `docker create`: a sandbox with its namespaces, files and endpoints, whole or not at all. */
 export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<SandboxRecord> {
+  checkOptionTypes('createSandbox', opts, {
+    name: 'string', hostname: 'string', networks: 'strings', ip: 'string', aliases: 'strings', publish: 'strings',
+    dns: 'strings', addHosts: 'strings', links: 'strings', autoRemove: 'boolean',
+  });
   const id = newId();
   const name = opts.name ?? id.slice(0, 12);
   checkSandboxName(name);
@@ -247,17 +266,18 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
     if (extraHosts.some((h) => h.ip === HOST_GATEWAY) && !hostGatewayOf(nets))
       throw new NetplumbError(`--add-host ...:${HOST_GATEWAY} needs a network that has the host on it (a bridge network), and this sandbox has none`);
     for (const net of nets) checkUpstreamsFor(net, { dns });
-    if (mode.kind !== 'host' && existsSync(`${NETNS_DIR}/${name}`) && mode.kind !== 'container')
-      throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
     return rt.store.update((tx) => {
       const clash = tx.getSandbox(name);
       if (clash && clash.name === name) throw new NetplumbError(`sandbox name ${name} is already in use by sandbox ${clash.id.slice(0, 12)}`, 'EEXIST');
+      // Checked after the records: a sandbox of that name being made by another command is recorded before its namespace.
+      if (mode.kind !== 'host' && mode.kind !== 'container' && existsSync(`${NETNS_DIR}/${name}`))
+        throw new NetplumbError(`a network namespace named ${name} already exists (${NETNS_DIR}/${name}) and is not a netplumb sandbox`, 'EEXIST');
       let recordMode: NetworkMode = { kind: mode.kind } as NetworkMode;
       let netns: string | undefined = mode.kind === 'host' ? undefined : name;
       if (mode.kind === 'container') {
         const target = tx.getSandbox(mode.target);
         if (!target) throw new NetplumbError(`sandbox ${mode.target} not found (network mode container:${mode.target})`, 'ENOENT');
-        if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is still being created`, 'EBUSY');
+        if (target.status !== 'ready') throw new NetplumbError(`sandbox ${mode.target} is being ${target.status === 'creating' ? 'created' : 'removed'}`, 'EBUSY');
         if (!target.netns) throw new NetplumbError(`sandbox ${mode.target} runs in host mode: it has no network namespace to join`);
         const owner = target.mode.kind === 'container' ? tx.getSandbox(target.mode.sandboxId) : target;
         if (!owner) throw new NetplumbError(`sandbox ${mode.target} joins a sandbox that no longer exists`, 'ENOENT');
@@ -305,8 +325,8 @@ export async function createSandbox(rt: Runtime, opts: SandboxOptions): Promise<
       for (const ep of tx.listEndpoints({ sandboxId: id })) tx.deleteEndpoint(ep.id);
       tx.deleteSandbox(id);
     }));
-    await fsp.mkdir(SANDBOX_MARKERS, { recursive: true });
-    await fsp.writeFile(markerFile(name), `${id}\n`, { flag: 'wx' });
+    await fsp.mkdir(SANDBOX_MARKERS, { recursive: true, mode: 0o700 });
+    await fsp.writeFile(markerFile(name), `${id}\n`, { flag: 'wx', mode: 0o600 });
     undo.record(`marker ${markerFile(name)}`, () => fsp.rm(markerFile(name), { force: true }));
 
     if (mode.kind === 'host') {
@@ -392,13 +412,50 @@ async function makeUtsAndMountNamespaces(name: string, netns: string, hostname: 
  */
 export async function refreshFiles(rt: Runtime, networkIds: string[], sb?: SandboxRecord): Promise<void> {
   const hostResolvers = await readHostResolvConf();
-  // One consistent read renders every file; then the writes.
-  const contents = await rt.store.read((raw) => {
+  // One consistent read renders every file; then the writes. Commands running
+  // at once may write in another order than they read: a command that wrote
+  // what an older read rendered reads again, and writes again until what it
+  // wrote is what the store holds now. Every command's last write is then of
+  // the newest state (lock-free; a command that dies before its write leaves
+  // a file gc rewrites).
+  const render = () => rt.store.read((raw) => {
     const tx = memoizedReads(raw);
     const current = sb && (tx.getSandbox(sb.id) ?? sb);
     return sandboxesToRefresh(tx, networkIds, current).map((t) => ({ sandbox: t.name, files: sandboxFiles(tx, t, hostResolvers) }));
   });
-  await rewriteSandboxFiles(contents);
+  const key = (f: SandboxFiles) => `${f.hosts}\0${f.resolvConf}`;
+  let contents = await render();
+  const written = new Map<string, string>();
+  for (let round = 0; round < 20 && contents.length; round++) {
+    await rewriteSandboxFiles(contents);
+    for (const c of contents) written.set(c.sandbox, key(c.files));
+    contents = (await render()).filter((c) => written.get(c.sandbox) !== key(c.files));
+  }
+}
+
+/** gc: rewrites every sandbox's hosts and resolv.conf that differ from what the store says; one line per file rewritten. */
+export async function refreshAllFiles(rt: Runtime): Promise<string[]> {
+  const hostResolvers = await readHostResolvConf();
+  const contents = await rt.store.read((raw) => {
+    const tx = memoizedReads(raw);
+    return tx.listSandboxes().filter((s) => s.status === 'ready' && (s.mode.kind === 'networks' || s.mode.kind === 'none'))
+      .map((t) => ({ sandbox: t.name, files: sandboxFiles(tx, t, hostResolvers) }));
+  });
+  const report: string[] = [];
+  for (const { sandbox, files } of contents) {
+    for (const [file, text] of [[hostsPath(sandbox), files.hosts], [resolvPath(sandbox), files.resolvConf]]) {
+      let current: string;
+      try {
+        current = await fsp.readFile(file, 'utf8');
+      } catch {
+        continue; // no file (its namespace is gone): nothing bind-mounts it
+      }
+      if (current === text) continue;
+      await rewriteInPlace(file, text);
+      report.push(`rewrote ${file} (it was out of date)`);
+    }
+  }
+  return report;
 }
 
 export interface RemoveOptions {
@@ -408,12 +465,26 @@ export interface RemoveOptions {
 
 /** `docker rm [-f] NAME`. */
 export async function removeSandbox(rt: Runtime, nameOrId: string, options: RemoveOptions = {}, deferredLinks?: string[]): Promise<SandboxRecord> {
+  checkStrings('removeSandbox', { nameOrId });
+  checkOptionTypes('removeSandbox', options, { force: 'boolean' });
   const sb = await rt.store.read((tx) => tx.getSandbox(nameOrId));
   if (!sb) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
   const joiners = await rt.store.read((tx) => tx.listSandboxes().filter((s) => s.mode.kind === 'container' && s.mode.sandboxId === sb.id).map((s) => s.name));
   if (joiners.length) throw new NetplumbError(`sandbox ${sb.name} is joined by ${joiners.join(', ')} (--net container:${sb.name}); remove ${joiners.length === 1 ? 'it' : 'them'} first`, 'EBUSY');
   const pids = await sandboxProcesses(sb);
   if (pids.length && !options.force) throw new NetplumbError(`sandbox ${sb.name} has ${pids.length} running process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')}); stop them or use rm -f`, 'EBUSY');
+  // The intent goes into the record before anything is removed: if this
+  // command dies part-way, gc finishes the removal.
+  await rt.store.update((tx) => {
+    const fresh = tx.getSandbox(sb.id);
+    if (!fresh) throw new NetplumbError(`no such sandbox: ${nameOrId}`, 'ENOENT');
+    if (fresh.status !== 'ready' && ownerAlive(fresh.owner))
+      throw new NetplumbError(`sandbox ${fresh.name} is being ${fresh.status === 'creating' ? 'created' : 'removed'} by another command`, 'EBUSY');
+    if (tx.listSandboxes().some((s) => s.mode.kind === 'container' && s.mode.sandboxId === sb.id))
+      throw new NetplumbError(`sandbox ${sb.name} was joined by another sandbox meanwhile`, 'EBUSY');
+    tx.putSandbox({ ...fresh, status: 'removing', owner: currentOwner() });
+  });
+  faultPoint('rm-marked');
   await teardownSandbox(rt, sb, pids, deferredLinks);
   return sb;
 }
@@ -456,9 +527,14 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
   // Its names go first, before its addresses stop answering.
   if (dnsNetworks.length) tasks.push([`remove the names of ${sb.name} from the DNS server`, () => syncDnsNetworks(rt, dnsNetworks, { sandboxId: sb.id })]);
   if (pids.length) tasks.push([`kill processes ${pids.join(', ')}`, () => killProcesses(pids)]);
-  // A ready sandbox knows which endpoint published; one left half-made may have published on any of them.
-  const publishers = sb.status === 'ready' ? [...new Set(sb.ports.map((p) => p.endpointId))] : (sb.publish ?? []).length ? endpoints.map((e) => e.id) : [];
+  // A sandbox that was ready knows which endpoint published; one left half-made may have published on any of them.
+  const publishers = sb.status !== 'creating' ? [...new Set(sb.ports.map((p) => p.endpointId))] : (sb.publish ?? []).length ? endpoints.map((e) => e.id) : [];
   if (fw) for (const id of publishers) tasks.push([`unpublish the ports of ${sb.name}`, () => fw.unpublishPorts(id)]);
+  const guarded = endpoints.map(guardedPort).filter((p): p is GuardedPort => !!p);
+  if (guarded.length) tasks.push([`remove the source guard of ${guarded.map((p) => p.port).join(', ')}`, async () => {
+    const guard = await rt.guard();
+    for (const p of guarded) await guard?.unguardPort(p);
+  }]);
   if (sb.mode.kind !== 'host') {
     tasks.push([`remove UTS namespace ${utsFile(sb.name)}`, () => dropNamespaceFile(utsFile(sb.name))]);
     tasks.push([`remove mount namespace ${mntFile(sb.name)}`, () => dropNamespaceFile(mntFile(sb.name))]);
@@ -481,7 +557,7 @@ export async function teardownSandbox(rt: Runtime, sb: SandboxRecord, pids: numb
   if (dnsNetworks.length) tasks.push(['update the names on the DNS server', () => syncDnsNetworks(rt, dnsNetworks)]);
   await teardownAll(`cannot remove sandbox ${sb.name} completely`, tasks);
   // A sandbox left half-made was never announced, so its removal is not either.
-  if (sb.status !== 'ready') return;
+  if (sb.status === 'creating') return;
   const events: NewEvent[] = [];
   if (pids.length) events.push({ kind: 'container.stop', container: eventContainer(sb) });
   if (fw && sb.ports.length) {
@@ -520,6 +596,7 @@ export interface SandboxDetails extends SandboxRecord {
 
 /** `docker inspect NAME` and the rows of `docker ps`. */
 export async function describeSandbox(rt: Runtime, nameOrId: string): Promise<SandboxDetails> {
+  checkStrings('describeSandbox', { nameOrId });
   const found = await rt.store.read((tx) => {
     const sb = tx.getSandbox(nameOrId);
     if (!sb) return undefined;

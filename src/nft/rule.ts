@@ -13,7 +13,7 @@ import type { ElementSpec, Expression, Family, Verdict } from './types';
 export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 const CMP_OPS: Record<CmpOp, string> = { '==': 'eq', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 
-type Needs = 'ipv4' | 'ipv6' | 'tcp' | 'udp';
+type Needs = 'ipv4' | 'ipv6' | 'arp' | 'tcp' | 'udp';
 
 interface Selector {
   type: DataType;
@@ -47,6 +47,10 @@ export const SELECTORS = {
   'tcp dport': payload('transport', 2, DATATYPES.inet_service, 'tcp'),
   'udp sport': payload('transport', 0, DATATYPES.inet_service, 'udp'),
   'udp dport': payload('transport', 2, DATATYPES.inet_service, 'udp'),
+  // Link layer (bridge and netdev tables): the frame's source MAC; ARP's sender fields (Ethernet/IPv4 ARP).
+  'ether saddr': payload('link', 6, DATATYPES.ether_addr),
+  'arp saddr ether': payload('network', 8, DATATYPES.ether_addr, 'arp'),
+  'arp saddr ip': payload('network', 14, DATATYPES.ipv4_addr, 'arp'),
   'th sport': payload('transport', 0, DATATYPES.inet_service),
   'th dport': payload('transport', 2, DATATYPES.inet_service),
   // The ct expression checks the connection's address family itself: no dependency.
@@ -384,7 +388,17 @@ class Compiler {
   need(n: Needs): void {
     if (this.have.has(n)) return;
     const fam = this.ctx.family;
-    if (n === 'ipv4' || n === 'ipv6') {
+    if ((n === 'ipv4' || n === 'ipv6' || n === 'arp') && (fam === 'bridge' || fam === 'netdev')) {
+      // As nft: `meta protocol` (the frame's EtherType, network byte order) in bridge and netdev tables.
+      const ethertype = n === 'ipv4' ? K.ETH_P_IP : n === 'ipv6' ? K.ETH_P_IPV6 : K.ETH_P_ARP;
+      const reg = this.regs.alloc(2);
+      this.out.push({ expr: 'meta', key: 'protocol', dreg: reg });
+      const data = Buffer.alloc(2);
+      data.writeUInt16BE(ethertype);
+      this.out.push({ expr: 'cmp', sreg: reg, op: 'eq', data });
+    } else if (n === 'arp') {
+      if (fam !== 'arp') throw new RangeError(`an arp match needs a bridge, netdev or arp table, not ${fam}`);
+    } else if (n === 'ipv4' || n === 'ipv6') {
       const want = n === 'ipv4' ? 'ip' : 'ip6';
       if (fam === want) return;
       if (fam !== 'inet') throw new RangeError(`an ${want} match needs an ${want} or inet table, not ${fam}`);

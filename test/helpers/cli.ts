@@ -144,4 +144,6 @@ const deadline = Date.now() + 8000;
   s.on('data', (c) => { d += c; });
   s.on('end', () => { console.log(d); });
   s.on('error', (e) => { if (Date.now() > deadline) { console.error(e.message); process.exit(1); } setTimeout(attempt, 100); });
+  // A dropped SYN gives no error for minutes: give up on an attempt that got nowhere.
+  s.setTimeout(1000, () => s.destroy(new Error('no answer within 1 s')));
 })();`;

@@ -148,7 +148,10 @@ describe('DNS server (integration)', function () {
 
   after(async () => {
     for (const p of upstreams) p.kill('SIGTERM');
-    for (const c of Object.values(containers)) await c.dispose();
+    for (const c of Object.values(containers)) {
+      await fs.rm(`/etc/netns/${c.ns.name}`, { recursive: true, force: true }); // what attach() made
+      await c.dispose();
+    }
     await upstreamNs?.dispose();
     for (const l of ['npdns1', 'npdns2', `vdU${process.pid % 1000}`]) await host?.linkDel(l).catch(() => undefined);
     host?.close();

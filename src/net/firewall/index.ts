@@ -12,3 +12,5 @@ export type {
   Protocol, FirewallNetwork, PortMapping, PublishedPort, HostPortKey, PortReservation, PortReservations, PortConflict,
   CoexistenceProblem, ReconcileResult,
 } from './types';
+export { SourceGuard } from './source-guard';
+export type { GuardedPort } from './source-guard';

@@ -175,8 +175,20 @@ export class SqliteStore implements StateStore {
   /** Opens (creating when missing) <dir>/netplumb.db. */
   constructor(dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Only root may read the records: the file is made 0600 before SQLite opens
+    // it (SQLite gives its -wal and -shm files the database file's mode), and
+    // tightened if an older file is more open.
+    const file = path.join(dir, 'netplumb.db');
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+      } catch {
+        // not there yet
+      }
+    }
     // Waiting writers retry for up to 30 s (SQLite's busy handler) instead of failing with SQLITE_BUSY.
-    this.db = new Database(path.join(dir, 'netplumb.db'), { timeout: 30000 });
+    this.db = new Database(file, { timeout: 30000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');

@@ -15,7 +15,12 @@ export interface Owner {
   start: string;
 }
 
-export type RecordStatus = 'creating' | 'ready';
+/**
+ * 'creating' and 'removing' mark a change in progress by `owner`: if that
+ * process dies, gc (and the quick reconcile of the next mutating command)
+ * undoes the creation or finishes the removal.
+ */
+export type RecordStatus = 'creating' | 'ready' | 'removing';
 
 export interface NetworkRecord {
   id: string;
@@ -101,6 +106,12 @@ export interface EndpointRecord {
   /** The gateway the sandbox's default route goes through, when this endpoint carries it. */
   defaultGateway?: string;
   aliases: string[];
+  /**
+   * A connect or disconnect in progress (absent: the endpoint is in place).
+   * Endpoints made with their sandbox carry none: the sandbox's status covers them.
+   */
+  status?: 'creating' | 'removing';
+  owner?: Owner;
 }
 
 export interface StateTx {
