@@ -40,8 +40,8 @@ export interface TimedRow { what: string; runs: number; ms: Spread }
 export interface ContainerCost {
   peer: 'docker' | 'netplumb';
   none: Spread; bridge: Spread; publish: Spread;
-  /** medians: bridge minus none, publish minus bridge */
-  networkMs: number; publishMs: number;
+  /** Paired within each round (the runs of one round are seconds apart): bridge minus none, publish minus bridge. */
+  network: Spread; publish1: Spread;
 }
 export interface RangeRow {
   peer: 'docker' | 'netplumb';
@@ -84,7 +84,9 @@ class Dockerd {
     const config = path.join(this.dir, 'daemon.json');
     fs.writeFileSync(config, '{}\n'); // not /etc/docker/daemon.json: nothing of the machine's configuration
     const out = fs.openSync(this.log, 'a');
-    this.child = spawn(DOCKERD, [
+    // setpriv --pdeathsig: should the benchmark die without stopping it, dockerd gets SIGTERM and shuts down (with its containerd).
+    const [cmd, pre] = haveCommand('setpriv') ? ['setpriv', ['--pdeathsig', 'TERM', DOCKERD]] : [DOCKERD, []];
+    this.child = spawn(cmd, [...pre,
       '--config-file', config,
       '--data-root', path.join(this.dir, 'data'),
       '--exec-root', path.join(this.dir, 'exec'),
@@ -182,6 +184,10 @@ class Dockerd {
     problems.push(...removeCgroups());
     return problems;
   }
+}
+
+function haveCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 function comm(pid: number): string {
@@ -343,8 +349,11 @@ function measureContainerCost(docker: Dockerd, rounds: number): ContainerCost[] 
   const left = run('ip', ['netns', 'list']).trim();
   if (left) throw new Error(`netplumb run --rm left namespaces behind: ${left}`);
   return peers.map((peer) => {
-    const none = ms(times.get(`${peer}/none`)!), bridge = ms(times.get(`${peer}/bridge`)!), publish = ms(times.get(`${peer}/publish`)!);
-    return { peer, none, bridge, publish, networkMs: bridge.median - none.median, publishMs: publish.median - bridge.median };
+    const [n, b, p] = kinds.map((k) => times.get(`${peer}/${k}`)!);
+    return {
+      peer, none: ms(n), bridge: ms(b), publish: ms(p),
+      network: ms(b.map((x, i) => x - n[i])), publish1: ms(p.map((x, i) => x - b[i])),
+    };
   });
 }
 
@@ -470,7 +479,7 @@ async function measureConcurrent(docker: Dockerd, count: number, rounds: number)
 export async function measureDocker(o: DockerOptions, log: (line: string) => void): Promise<DockerResult | { skipped: string }> {
   if (!fs.existsSync(DOCKERD)) return { skipped: `${DOCKERD} missing (Debian package docker.io not installed)` };
   if (!busyboxStaticPresent()) return { skipped: `${BUSYBOX} missing or not statically linked (Debian package busybox-static not installed)` };
-  if (spawnSync('sh', ['-c', 'command -v nsenter'], { stdio: 'ignore' }).status !== 0) return { skipped: 'nsenter (util-linux) missing: Docker\'s containers could not be checked' };
+  if (!haveCommand('nsenter')) return { skipped: 'nsenter (util-linux) missing: Docker\'s containers could not be checked' };
   const docker = new Dockerd(path.join(o.scratch, 'docker'));
   const why = await docker.start();
   if (why) {
@@ -484,11 +493,11 @@ export async function measureDocker(o: DockerOptions, log: (line: string) => voi
     importImage(docker, docker.dir);
     docker.must(['network', 'create', '--subnet', DOCKER_NET.subnet, DOCKER_NET.name]);
     run(process.execPath, [CLI, 'network', 'create', '--subnet', NETPLUMB_NET.subnet, NETPLUMB_NET.name]);
-    const rounds = o.quick ? 3 : 7;
     log('  network create / rm');
-    const commands = measureNetworkCommands(docker, rounds);
+    const commands = measureNetworkCommands(docker, o.quick ? 3 : 7);
     log('  run --rm: none, bridge, bridge -p');
-    const containerCost = measureContainerCost(docker, rounds);
+    // More rounds here: a cost is a difference of two runs, each of which this loaded machine scatters by 2x.
+    const containerCost = measureContainerCost(docker, o.quick ? 5 : 11);
     log('  port ranges');
     const ranges = measureRange(docker, 100, o.quick ? 2 : 3, ['docker', 'netplumb'], log);
     if (!o.quick) ranges.push(...measureRange(docker, 1000, 1, ['docker', 'netplumb'], log));

@@ -136,12 +136,13 @@ function dockerTables(d: DockerResult): string {
   const range = (s: Spread) => `${fmt(s.min)}-${fmt(s.max)}`;
   const lines = [`Docker (${d.version}) and netplumb's CLI, interleaved: ms (median, min-max of runs)`];
   for (const r of d.commands) lines.push(`  ${pad(r.what, 46)} ${pad(String(r.runs), 3, true)} ${pad(fmt(r.ms.median), 8, true)} ${pad(range(r.ms), 15, true)}`);
-  lines.push('Per container, run --rm ... true: ms (median, min-max); cost = difference of medians');
+  lines.push('Per container, run --rm ... true: ms (median, min-max); a cost is the median of the differences within each round');
   for (const c of d.containerCost)
-    lines.push(`  ${pad(c.peer, 9)} none ${fmt(c.none.median)} (${range(c.none)})  bridge ${fmt(c.bridge.median)} (${range(c.bridge)})  bridge -p ${fmt(c.publish.median)} (${range(c.publish)})  ` +
-      `network cost ${fmt(c.networkMs)}  -p cost ${fmt(c.publishMs)}`);
+    lines.push(`  ${pad(c.peer, 9)} none ${fmt(c.none.median)} (${range(c.none)})  bridge ${fmt(c.bridge.median)} (${range(c.bridge)})  bridge -p ${fmt(c.publish.median)} (${range(c.publish)})\n` +
+      `            network cost ${fmt(c.network.median)} (${range(c.network)})  one -p more ${fmt(c.publish1.median)} (${range(c.publish1)})`);
   const [dc, nc] = [d.containerCost.find((c) => c.peer === 'docker'), d.containerCost.find((c) => c.peer === 'netplumb')];
-  if (dc && nc) lines.push(`  docker / netplumb: network cost ${(dc.networkMs / nc.networkMs).toFixed(2)}x, -p cost ${(dc.publishMs / nc.publishMs).toFixed(2)}x`);
+  if (dc && nc)
+    lines.push(`  whole command, docker / netplumb: none ${(dc.none.median / nc.none.median).toFixed(2)}x, bridge ${(dc.bridge.median / nc.bridge.median).toFixed(2)}x, bridge -p ${(dc.publish.median / nc.publish.median).toFixed(2)}x`);
   lines.push('One container publishing a port range: start and remove in ms (median, min-max), processes left running, kernel entries');
   for (const r of d.ranges)
     lines.push(`  ${pad(r.peer, 9)} ${pad(String(r.ports), 5, true)} ports ${pad(String(r.runs), 2, true)} runs  start ${pad(fmt(r.startMs.median), 7, true)} (${range(r.startMs)})  remove ${pad(fmt(r.removeMs.median), 7, true)} (${range(r.removeMs)})  ` +
