@@ -4,10 +4,11 @@
 // eth0 up, an address, a default route. Teardown deletes what the peer would
 // delete, and counts until the kernel has removed the last host-side veth
 // (seen by the floor's link watcher, the same for every peer).
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { endpointPlan } from './drivers/protocol';
-import { CNI_DIR, PYTHON, REPO } from './peers';
+import { CNI_DIR, NETAVARK, PYTHON, REPO } from './peers';
 import { LineProcess, monotonicNs, run } from './proc';
 
 export const BRIDGE = 'br-bench';
@@ -176,13 +177,56 @@ function cni(scratch: string): EndpointPeer {
   }, () => fs.rmSync(ipamDir, { recursive: true, force: true })); // host-local hands out round-robin: start each run afresh
 }
 
+/**
+ * netavark (Podman's network stack) invoked directly, as Podman does for each
+ * container: `netavark setup NS_PATH` with the container's network options and
+ * the network's definition as JSON on stdin, `netavark teardown NS_PATH` with
+ * the same JSON, then the namespace removed. Namespaces are made by one
+ * `ip -batch` (Podman makes its own). It programs its firewall on every setup
+ * (version 1.4.0: the iptables driver, the only one it has besides firewalld;
+ * here iptables-nft) and deletes the bridge when its last container leaves,
+ * so the harness makes the bridge again (untimed) before the next peer.
+ */
+function netavark(scratch: string): EndpointPeer {
+  const networkId = 'b'.repeat(64);
+  const options = (netns: string, cidr: string) => JSON.stringify({
+    container_id: netns.padEnd(12, '0'),
+    container_name: netns,
+    networks: { bench: { interface_name: 'eth0', static_ips: [cidr.split('/')[0]] } },
+    network_info: {
+      bench: {
+        name: 'bench', id: networkId, driver: 'bridge', network_interface: BRIDGE,
+        subnets: [{ subnet: `${SUBNET16}.0.0/16`, gateway: GATEWAY }],
+        ipv6_enabled: false, internal: false, dns_enabled: false,
+      },
+    },
+  });
+  // The kernel names its host-side veths (veth0, veth1, ...).
+  return scriptPeer('netavark (iptables driver)', scratch, () => 'veth', (n, prefix) => {
+    const plans = range(n).map((i) => endpointPlan(prefix, SUBNET16, i));
+    const add = path.join(scratch, `${prefix}-netavark-add.batch`);
+    const del = path.join(scratch, `${prefix}-netavark-del.batch`);
+    fs.writeFileSync(add, plans.map((e) => `netns add ${e.netns}\n`).join(''));
+    fs.writeFileSync(del, plans.map((e) => `netns del ${e.netns}\n`).join(''));
+    const invoke = (command: 'setup' | 'teardown') => plans.map((e) => {
+      const file = path.join(scratch, `${e.netns}-netavark.json`);
+      fs.writeFileSync(file, options(e.netns, e.cidr));
+      return `${NETAVARK} ${command} /run/netns/${e.netns} < ${file} > /dev/null`;
+    }).join('\n');
+    return {
+      setup: `ip -batch ${add}\n${invoke('setup')}\n`,
+      teardown: `${invoke('teardown')}\nip -batch ${del}\n`,
+    };
+  });
+}
+
 export interface EndpointPeers {
   floorSeq: EndpointPeer;
   floorBatch: EndpointPeer;
   all: EndpointPeer[];
 }
 
-export function endpointPeers(floor: string, scratch: string, have: { pyroute2: boolean; cni: boolean }): EndpointPeers {
+export function endpointPeers(floor: string, scratch: string, have: { pyroute2: boolean; cni: boolean; netavark: boolean }): EndpointPeers {
   const node = process.execPath;
   const driver = path.join(REPO, 'dist/bench/drivers/netplumb-endpoints.js');
   const floorSeq = driverPeer('C floor, sequential', floor, (n, p) => ['endpoints', String(n), BRIDGE, p, SUBNET16, 'seq']);
@@ -197,10 +241,17 @@ export function endpointPeers(floor: string, scratch: string, have: { pyroute2: 
     all.push(driverPeer('pyroute2', PYTHON, (n, p) => [path.join(REPO, 'bench/peers/pyroute2_driver.py'), 'endpoints', String(n), BRIDGE, p, SUBNET16]));
   all.push(ipBatch(scratch), ipPerCommand(scratch));
   if (have.cni) all.push(cni(scratch));
+  if (have.netavark) all.push(netavark(scratch));
   return { floorSeq, floorBatch, all };
 }
 
+export function bridgeExists(): boolean {
+  return spawnSync('ip', ['link', 'show', 'dev', BRIDGE], { stdio: 'ignore' }).status === 0;
+}
+
+/** Makes the peers' bridge with the gateway address, unless it is there (netavark deletes it when its last endpoint leaves). */
 export function createBridge(): void {
+  if (bridgeExists()) return;
   run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   run('ip', ['addr', 'add', `${GATEWAY}/16`, 'dev', BRIDGE]);
   run('ip', ['link', 'set', BRIDGE, 'up']);
@@ -245,6 +296,7 @@ let runCounter = 0;
 /** One setup + teardown of N endpoints by one peer, checked by iproute2. */
 export async function measureEndpoints(peer: EndpointPeer, n: number, floor: string): Promise<EndpointSample> {
   const prefix = `r${++runCounter}`;
+  createBridge();
   const done = await peer.setup(n, prefix);
   verify(peer, n, prefix);
   const watcher = new LineProcess(floor, ['wait-gone', peer.hostVethPrefix(prefix)]);

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only PATTERN] [--sections endpoints,listing,publish,cli,memory]
+// npm run bench [-- --quick] [--only PATTERN] [--sections endpoints,listing,publish,cli,memory,docker]
 // Measures netplumb against the peers a user would pick instead and against
 // the C floor (bench/floor/floor.c), all in one run, inside a throwaway
 // namespace. Prints a table and writes bench/results/latest.json. Times are
@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { createBridge, endpointPeers, measureEndpoints, type EndpointPeer, type EndpointSample } from './endpoints';
+import { bridgeExists, createBridge, endpointPeers, measureEndpoints, type EndpointPeer, type EndpointSample } from './endpoints';
 import { isIsolated, prepareSandbox, runIsolated } from './isolation';
 import { dropLinks, growLinks, listPeers } from './listing';
 import { findPeers, installPeers, REPO } from './peers';
@@ -18,12 +18,13 @@ import { connectionCosts, type ConnectionCosts } from './firewall-publish';
 import { measureCli, measureConcurrentCreates, type CliRow, type ConcurrencyRow } from './cli';
 import { measureMemory, type MemoryResult } from './memory';
 import { spread, type Spread } from './spread';
+import { measureDocker, type DockerResult } from './docker';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new RegExp(args[onlyAt + 1], 'i') : undefined;
-const SECTIONS = ['endpoints', 'listing', 'publish', 'cli', 'memory'] as const;
+const SECTIONS = ['endpoints', 'listing', 'publish', 'cli', 'memory', 'docker'] as const;
 const sectionsAt = args.indexOf('--sections');
 const sections = new Set(sectionsAt >= 0 ? args[sectionsAt + 1].split(',') : SECTIONS);
 for (const name of sections) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--sections: unknown section ${name}; known: ${SECTIONS.join(', ')}`);
@@ -131,6 +132,28 @@ function memoryTable(m: MemoryResult): string {
   ].join('\n');
 }
 
+function dockerTables(d: DockerResult): string {
+  const range = (s: Spread) => `${fmt(s.min)}-${fmt(s.max)}`;
+  const lines = [`Docker (${d.version}) and netplumb's CLI, interleaved: ms (median, min-max of runs)`];
+  for (const r of d.commands) lines.push(`  ${pad(r.what, 46)} ${pad(String(r.runs), 3, true)} ${pad(fmt(r.ms.median), 8, true)} ${pad(range(r.ms), 15, true)}`);
+  lines.push('Per container, run --rm ... true: ms (median, min-max); a cost is the median of the differences within each round');
+  for (const c of d.containerCost)
+    lines.push(`  ${pad(c.peer, 9)} none ${fmt(c.none.median)} (${range(c.none)})  bridge ${fmt(c.bridge.median)} (${range(c.bridge)})  bridge -p ${fmt(c.publish.median)} (${range(c.publish)})\n` +
+      `            network cost ${fmt(c.network.median)} (${range(c.network)})  one -p more ${fmt(c.publish1.median)} (${range(c.publish1)})`);
+  const [dc, nc] = [d.containerCost.find((c) => c.peer === 'docker'), d.containerCost.find((c) => c.peer === 'netplumb')];
+  if (dc && nc)
+    lines.push(`  whole command, docker / netplumb: none ${(dc.none.median / nc.none.median).toFixed(2)}x, bridge ${(dc.bridge.median / nc.bridge.median).toFixed(2)}x, bridge -p ${(dc.publish.median / nc.publish.median).toFixed(2)}x`);
+  lines.push('One container publishing a port range: start and remove in ms (median, min-max), processes left running, kernel entries');
+  for (const r of d.ranges)
+    lines.push(`  ${pad(r.peer, 9)} ${pad(String(r.ports), 5, true)} ports ${pad(String(r.runs), 2, true)} runs  start ${pad(fmt(r.startMs.median), 7, true)} (${range(r.startMs)})  remove ${pad(fmt(r.removeMs.median), 7, true)} (${range(r.removeMs)})  ` +
+      `${r.processes} processes, RSS ${r.rssMiB.toFixed(0)} MiB, PSS ${r.pssMiB.toFixed(0)} MiB; ${r.kernelEntries} ${r.peer === 'docker' ? 'DNAT rules' : 'map elements'}`);
+  lines.push('Concurrent creates on one network (docker run -d / netplumb create): total ms (median, min-max), addresses read back through ip -j');
+  for (const r of d.concurrent)
+    lines.push(`  ${pad(r.peer, 9)} ${pad(String(r.concurrent), 3, true)} at once, ${r.runs} runs: ${fmt(r.totalMs.median)} (${range(r.totalMs)}); ${r.addresses} addresses, ${r.distinct} distinct${r.distinct === r.addresses ? '' : '  <-- DUPLICATES'}`);
+  for (const n of d.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
 async function endpointsAt(peers: EndpointPeer[], floorRef: EndpointPeer, n: number, repsFor: (p: EndpointPeer) => number, floor: string): Promise<EndpointRow[]> {
   const samples = new Map<EndpointPeer, EndpointSample[]>(peers.map((p) => [p, []]));
   const rounds = Math.max(...peers.map(repsFor));
@@ -171,7 +194,7 @@ async function main(): Promise<void> {
       console.log('bench: `unshare` (util-linux) is missing, so the benchmark cannot isolate itself; nothing measured');
       process.exit(1);
     }
-    installPeers();
+    installPeers(sections);
     runIsolated(__filename, args);
   }
 
@@ -198,7 +221,7 @@ async function main(): Promise<void> {
       endpointRows.push(...(await endpointsAt(peers, floorBatch, 1000, reps, floor)));
       console.log(`\n${endpointTable(endpointRows, 1000)}`);
     }
-    run('ip', ['link', 'del', 'br-bench']);
+    if (bridgeExists()) run('ip', ['link', 'del', 'br-bench']);
   }
 
   const listRows: ListRow[] = [];
@@ -254,6 +277,18 @@ async function main(): Promise<void> {
     console.log(`\n${memoryTable(memory)}`);
   }
 
+  let docker: DockerResult | { skipped: string } | undefined;
+  if (sections.has('docker')) {
+    // Last: dockerd leaves docker0, its iptables chains and a FORWARD policy of DROP in the sandbox.
+    process.stderr.write('docker:\n');
+    try {
+      docker = await measureDocker({ quick, scratch }, (line) => process.stderr.write(`${line}\n`));
+    } catch (err) {
+      docker = { skipped: `failed part-way (dockerd stopped and its folders removed): ${(err as Error).message}` };
+    }
+    console.log(`\n${'skipped' in docker ? `docker (measurement 7) skipped: ${docker.skipped}` : dockerTables(docker)}`);
+  }
+
   // How loaded the machine was: the 1-minute load average at the start and at the end.
   const loadDuring = { cores: os.cpus().length, loadAverage1mAtStart: loadAtStart[0], loadAverage1mAtEnd: os.loadavg()[0] };
   console.log(`\nload average (1 min) on ${loadDuring.cores} cores: ${loadDuring.loadAverage1mAtStart.toFixed(1)} at the start, ${loadDuring.loadAverage1mAtEnd.toFixed(1)} at the end`);
@@ -271,6 +306,7 @@ async function main(): Promise<void> {
     cli: cliRows,
     concurrentCreates: concurrency,
     memory,
+    docker,
     skipped: Object.fromEntries(available.skipped),
   };
   const out = path.join(REPO, 'bench/results/latest.json');
