@@ -18,6 +18,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Register }> = [
   { names: ['exec'], load: () => (require('./exec') as typeof import('./exec')).registerExec },
   { names: ['ps', 'inspect', 'rm', 'port'], load: () => (require('./sandboxes') as typeof import('./sandboxes')).registerSandboxCommands },
   { names: ['gc'], load: () => (require('./gc') as typeof import('./gc')).registerGc },
+  { names: ['watch'], load: () => (require('./watch') as typeof import('./watch')).registerWatch },
   { names: ['stats'], load: () => (require('./stats') as typeof import('./stats')).registerStats },
   { names: ['events'], load: () => (require('./events') as typeof import('./events')).registerEvents },
   { names: ['graph'], load: () => (require('./graph') as typeof import('./graph')).registerGraph },

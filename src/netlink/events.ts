@@ -38,6 +38,14 @@ export class NetlinkEvents implements AsyncIterableIterator<NetlinkEvent> {
     return events;
   }
 
+  /** `nft monitor`: nf_tables changes (tables, chains, rules, sets, elements) in a namespace. */
+  static async openNftables(netns: NetNs | undefined): Promise<NetlinkEvents> {
+    const sub = new native.NetlinkEvents();
+    const events = new NetlinkEvents(sub);
+    await sub.open(K.NETLINK_NETFILTER, netns ? netns.path : null, [K.NFNLGRP_NFTABLES], (batch) => events.push(batch));
+    return events;
+  }
+
   private push(batch: NativeEvent[]): void {
     for (const ev of batch) {
       const event: NetlinkEvent = { type: ev.type, object: ev.object };

@@ -15,6 +15,7 @@
 import { K, native, type NativeRequest, type NativeResult, type NativeSocket } from '../../bindings';
 import { NetlinkError } from '../errors';
 import { NetNs } from '../netns';
+import { NetlinkEvents } from '../netlink/events';
 import { KeyType } from './datatypes';
 import { NftBatch, type BatchTarget } from './batch';
 import { isOwnedComment, checkFamily, checkName } from './names';
@@ -51,6 +52,11 @@ export class Nftables implements BatchTarget {
   close(): void {
     this.closed = true;
     this.socket.close();
+  }
+
+  /** `nft monitor`: an async iterator of nf_tables changes in this handle's namespace. */
+  events(): Promise<NetlinkEvents> {
+    return NetlinkEvents.openNftables(this.netns);
   }
 
   /** Starts a batch of changes; nothing is sent until its commit(). */
