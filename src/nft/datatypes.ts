@@ -206,19 +206,31 @@ export class KeyType {
   get names(): DataTypeName[] { return this.fields.map((f) => f.name); }
   /** The key bytes of a value (an array for a concatenation). */
   encode(value: unknown, what: string): Buffer {
-    const values = this.concat ? value : [value];
-    if (!Array.isArray(values) || values.length !== this.fields.length)
-      throw new RangeError(`${what}: expected ${this.fields.length} values (${this.names.join(' . ')}), got ${JSON.stringify(value)}`);
-    if (!this.concat) return this.fields[0].encode(values[0], what);
+    if (!this.concat) return this.fields[0].encode(value, what);
     const out = Buffer.alloc(this.size);
-    let off = 0;
+    this.write(value, out, 0, what);
+    return out;
+  }
+  /**
+   * Writes the key bytes of a value at buf[off] (this.size bytes; padding
+   * between concatenated fields is left as it is, so give zeroed memory):
+   * thousands of elements encode into one buffer without a Buffer each.
+   */
+  write(value: unknown, buf: Buffer, off: number, what: string): void {
+    if (!this.concat) {
+      const f = this.fields[0];
+      if (f.write) f.write(value, buf, off, what);
+      else f.encode(value, what).copy(buf, off);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== this.fields.length)
+      throw new RangeError(`${what}: expected ${this.fields.length} values (${this.names.join(' . ')}), got ${JSON.stringify(value)}`);
     for (let i = 0; i < this.fields.length; i++) {
       const f = this.fields[i];
-      if (f.write) f.write(values[i], out, off, what);
-      else f.encode(values[i], what).copy(out, off);
+      if (f.write) f.write(value[i], buf, off, what);
+      else f.encode(value[i], what).copy(buf, off);
       off += padded(f.size);
     }
-    return out;
   }
   decode(bytes: Buffer): string | number | Array<string | number> {
     if (!this.concat) return this.fields[0].decode(bytes);
