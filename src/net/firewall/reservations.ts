@@ -14,50 +14,68 @@ function sameKey(a: HostPortKey, b: HostPortKey): boolean {
   return a.protocol === b.protocol && a.hostIp === b.hostIp && a.hostPort === b.hostPort;
 }
 
-const slotOf = (k: HostPortKey) => `${k.protocol}/${k.hostPort}`;
+/** A protocol and port as one number (protocol index * 65536 + port): map keys without a string per port. */
+const protocolIndex = new Map<string, number>([['tcp', 0], ['udp', 1], ['sctp', 2]]);
+export function portSlot(protocol: string, port: number): number {
+  let i = protocolIndex.get(protocol);
+  if (i === undefined) protocolIndex.set(protocol, (i = protocolIndex.size));
+  return i * 65536 + port;
+}
+const slotOf = (k: HostPortKey) => portSlot(k.protocol, k.hostPort);
 const keyText = (k: HostPortKey) => `${k.protocol}/${k.hostIp}/${k.hostPort}`;
 
-/** Reservations indexed by protocol and port: what can overlap a key is found without a scan. */
-class ReservationIndex {
-  private readonly bySlot = new Map<string, PortReservation[]>();
-  constructor(items: Iterable<PortReservation> = []) {
+/**
+ * Items indexed by protocol and port: what can overlap a key is found without
+ * a scan. A slot holds one item as itself and only several as an array, so
+ * a range of thousands of ports costs no array per port.
+ */
+export class SlotIndex<T extends HostPortKey> {
+  private readonly bySlot = new Map<number, T | T[]>();
+  constructor(items: Iterable<T> = []) {
     for (const r of items) this.add(r);
   }
-  add(r: PortReservation): void {
-    const list = this.bySlot.get(slotOf(r));
-    if (list) list.push(r);
-    else this.bySlot.set(slotOf(r), [r]);
+  add(r: T): void {
+    const slot = slotOf(r);
+    const there = this.bySlot.get(slot);
+    if (there === undefined) this.bySlot.set(slot, r);
+    else if (Array.isArray(there)) there.push(r);
+    else this.bySlot.set(slot, [there, r]);
   }
-  at(k: HostPortKey): PortReservation[] {
-    return this.bySlot.get(slotOf(k)) ?? [];
+  at(k: HostPortKey): readonly T[] {
+    const there = this.bySlot.get(slotOf(k));
+    return there === undefined ? NONE : Array.isArray(there) ? there : [there];
   }
-  remove(owner: string, keys?: HostPortKey[]): void {
-    const slots = keys ? [...new Set(keys.map(slotOf))] : [...this.bySlot.keys()];
-    const gone = keys ? new Set(keys.map(keyText)) : undefined;
-    for (const slot of slots) {
-      const list = this.bySlot.get(slot);
-      if (!list) continue;
-      const kept = list.filter((r) => r.owner !== owner || (gone !== undefined && !gone.has(keyText(r))));
-      if (kept.length) this.bySlot.set(slot, kept);
-      else this.bySlot.delete(slot);
+  /** Removes the items at k's slot for which `drop` is true. */
+  removeAt(k: HostPortKey, drop: (r: T) => boolean): void {
+    const slot = slotOf(k);
+    const there = this.bySlot.get(slot);
+    if (there === undefined) return;
+    const kept = (Array.isArray(there) ? there : [there]).filter((r) => !drop(r));
+    if (kept.length === 0) this.bySlot.delete(slot);
+    else this.bySlot.set(slot, kept.length === 1 ? kept[0] : kept);
+  }
+  all(): T[] {
+    const out: T[] = [];
+    for (const there of this.bySlot.values()) {
+      if (Array.isArray(there)) out.push(...there);
+      else out.push(there);
     }
-  }
-  all(): PortReservation[] {
-    return [...this.bySlot.values()].flat();
+    return out;
   }
 }
+const NONE: readonly never[] = Object.freeze([]);
 
 /** What `owner` taking `keys` adds to the index, or PortConflictError naming each holder (linear in the keys). */
-function reserveIn(index: ReservationIndex, owner: string, keys: HostPortKey[]): PortReservation[] {
+function reserveIn(index: SlotIndex<PortReservation>, owner: string, keys: HostPortKey[]): PortReservation[] {
   const conflicts: PortConflict[] = [];
-  const asked = new ReservationIndex();
+  const asked = new SlotIndex<HostPortKey>();
   const added: PortReservation[] = [];
   for (const k of keys) {
-    for (const r of index.at(k)) if (r.owner !== owner && keysOverlap(r, k)) conflicts.push({ key: k, holder: `published by endpoint ${r.owner} (${describeKey(r)})` });
+    const held = index.at(k);
+    for (const r of held) if (r.owner !== owner && keysOverlap(r, k)) conflicts.push({ key: k, holder: `published by endpoint ${r.owner} (${describeKey(r)})` });
     for (const other of asked.at(k)) if (keysOverlap(other, k)) conflicts.push({ key: k, holder: `requested twice (${describeKey(other)})` });
-    const mine: PortReservation = { owner, protocol: k.protocol, hostIp: k.hostIp, hostPort: k.hostPort };
-    asked.add(mine);
-    if (!index.at(k).some((r) => r.owner === owner && sameKey(r, k))) added.push(mine);
+    asked.add(k);
+    if (!held.some((r) => r.owner === owner && sameKey(r, k))) added.push({ owner, protocol: k.protocol, hostIp: k.hostIp, hostPort: k.hostPort });
   }
   if (conflicts.length) throw new PortConflictError(conflicts);
   return added;
@@ -65,7 +83,7 @@ function reserveIn(index: ReservationIndex, owner: string, keys: HostPortKey[]):
 
 /** The reservations after `owner` takes `keys`, or the conflicts that prevent it. */
 export function applyReserve(current: PortReservation[], owner: string, keys: HostPortKey[]): PortReservation[] {
-  return [...current, ...reserveIn(new ReservationIndex(current), owner, keys)];
+  return [...current, ...reserveIn(new SlotIndex(current), owner, keys)];
 }
 
 export function applyRelease(current: PortReservation[], owner: string, keys?: HostPortKey[]): PortReservation[] {
@@ -74,7 +92,7 @@ export function applyRelease(current: PortReservation[], owner: string, keys?: H
 
 /** Reservations held in this process only, indexed: reserving costs the same however many are held. */
 export class MemoryPortReservations implements PortReservations {
-  private readonly index = new ReservationIndex();
+  private readonly index = new SlotIndex<PortReservation>();
   private readonly byOwner = new Map<string, PortReservation[]>();
 
   async reserve(owner: string, keys: HostPortKey[]): Promise<void> {
@@ -88,7 +106,7 @@ export class MemoryPortReservations implements PortReservations {
     checkOwner(owner);
     const held = this.byOwner.get(owner);
     if (!held) return;
-    this.index.remove(owner, keys ?? held);
+    for (const k of keys ?? held) this.index.removeAt(k, (r) => r.owner === owner && (keys === undefined || sameKey(r, k)));
     const gone = keys && new Set(keys.map(keyText));
     const kept = gone ? held.filter((r) => !gone.has(keyText(r))) : [];
     if (kept.length) this.byOwner.set(owner, kept);
@@ -206,7 +224,7 @@ export class FilePortReservations implements PortReservations {
   }
 
   async holders(keys: HostPortKey[]): Promise<PortReservation[]> {
-    const index = new ReservationIndex(this.read());
+    const index = new SlotIndex(this.read());
     const out = new Set<PortReservation>();
     for (const k of keys) for (const r of index.at(k)) if (keysOverlap(r, k)) out.add(r);
     return [...out];
