@@ -66,10 +66,15 @@ export class PortOccupancy {
     this.mark(portSlot(protocol, port));
   }
 
+  private last?: { protocol: Protocol; hostIp: string; ports: Uint8Array };
+
   private askedOf(protocol: Protocol, hostIp: string): Uint8Array {
+    // Asked port by port along a range: the same protocol and address each time.
+    if (this.last && this.last.protocol === protocol && this.last.hostIp === hostIp) return this.last.ports;
     const id = `${protocol}/${hostIp}`;
     let ports = this.askedPorts.get(id);
     if (!ports) this.askedPorts.set(id, (ports = new Uint8Array(65536)));
+    this.last = { protocol, hostIp, ports };
     return ports;
   }
 

@@ -90,42 +90,147 @@ export function applyRelease(current: PortReservation[], owner: string, keys?: H
   return current.filter((r) => r.owner !== owner || (keys !== undefined && !keys.some((k) => sameKey(k, r))));
 }
 
-/** Reservations held in this process only, indexed: reserving costs the same however many are held. */
+/** Consecutive ports one owner holds on one protocol and address: a published range is one of these. */
+interface Run {
+  owner: string;
+  protocol: HostPortKey['protocol'];
+  hostIp: string;
+  first: number;
+  last: number;
+}
+
+const NO_RUNS: readonly Run[] = Object.freeze([]);
+
+/** Ports per bucket of the run index: a run is listed in each bucket it touches. */
+const BUCKET_BITS = 8;
+
+/**
+ * Reservations held in this process only, kept as runs of consecutive ports
+ * (one object for a 10,000-port range, not one per port) and indexed by
+ * protocol and 256-port bucket: reserving costs the same however many are
+ * held, and what a range costs grows with its runs, not its ports.
+ */
 export class MemoryPortReservations implements PortReservations {
-  private readonly index = new SlotIndex<PortReservation>();
-  private readonly byOwner = new Map<string, PortReservation[]>();
+  /** bucket (protocol index and port >> BUCKET_BITS) -> the runs touching it, oldest first. */
+  private readonly buckets = new Map<number, Run[]>();
+  private readonly byOwner = new Map<string, Run[]>();
+
+  private bucketsOf(run: Run): number[] {
+    const out: number[] = [];
+    for (let b = run.first >> BUCKET_BITS; b <= run.last >> BUCKET_BITS; b++) out.push(portSlot(run.protocol, b << BUCKET_BITS) >> BUCKET_BITS);
+    return out;
+  }
+
+  /** The runs holding protocol/port (any address), oldest first. */
+  private runsAt(protocol: string, port: number): readonly Run[] {
+    const list = this.buckets.get(portSlot(protocol, port) >> BUCKET_BITS);
+    if (!list) return NO_RUNS;
+    const out: Run[] = [];
+    for (const run of list) if (run.protocol === protocol && run.first <= port && port <= run.last) out.push(run);
+    return out;
+  }
+
+  /** Replaces `run` by `pieces` (none: removes it) where it stands, in the owner's list and in the index. */
+  private replace(run: Run, pieces: Run[]): void {
+    for (const b of this.bucketsOf(run)) {
+      const list = this.buckets.get(b)!;
+      const i = list.indexOf(run);
+      list.splice(i, 1, ...pieces.filter((p) => this.bucketsOf(p).includes(b)));
+      if (!list.length) this.buckets.delete(b);
+    }
+    const mine = this.byOwner.get(run.owner)!;
+    mine.splice(mine.indexOf(run), 1, ...pieces);
+    if (!mine.length) this.byOwner.delete(run.owner);
+  }
 
   async reserve(owner: string, keys: HostPortKey[]): Promise<void> {
     checkOwner(owner);
-    const added = reserveIn(this.index, owner, keys);
-    for (const r of added) this.index.add(r);
-    if (added.length) this.byOwner.set(owner, [...(this.byOwner.get(owner) ?? []), ...added]);
+    const conflicts: PortConflict[] = [];
+    // Ports asked for in this call, per protocol: a mark sends us to look for the earlier key only when there may be one.
+    const askedMarks = new Map<string, Uint8Array>();
+    const fresh: HostPortKey[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      let held = false;
+      for (const run of this.runsAt(k.protocol, k.hostPort)) {
+        const r = { owner: run.owner, protocol: run.protocol, hostIp: run.hostIp, hostPort: k.hostPort };
+        if (run.owner !== owner && keysOverlap(r, k)) conflicts.push({ key: k, holder: `published by endpoint ${run.owner} (${describeKey(r)})` });
+        if (run.owner === owner && sameKey(r, k)) held = true;
+      }
+      let marks = askedMarks.get(k.protocol);
+      if (!marks) askedMarks.set(k.protocol, (marks = new Uint8Array(65536)));
+      if (marks[k.hostPort] === 1)
+        for (let j = 0; j < i; j++) if (keysOverlap(keys[j], k)) conflicts.push({ key: k, holder: `requested twice (${describeKey(keys[j])})` });
+      marks[k.hostPort] = 1;
+      if (!held) fresh.push(k);
+    }
+    if (conflicts.length) throw new PortConflictError(conflicts);
+    const runs: Run[] = [];
+    for (const k of fresh) {
+      const last = runs[runs.length - 1];
+      if (last && last.protocol === k.protocol && last.hostIp === k.hostIp && last.last + 1 === k.hostPort) last.last = k.hostPort;
+      else runs.push({ owner, protocol: k.protocol, hostIp: k.hostIp, first: k.hostPort, last: k.hostPort });
+    }
+    for (const run of runs) {
+      for (const b of this.bucketsOf(run)) {
+        const list = this.buckets.get(b);
+        if (list) list.push(run);
+        else this.buckets.set(b, [run]);
+      }
+    }
+    if (runs.length) this.byOwner.set(owner, [...(this.byOwner.get(owner) ?? []), ...runs]);
   }
 
   async release(owner: string, keys?: HostPortKey[]): Promise<void> {
     checkOwner(owner);
     const held = this.byOwner.get(owner);
     if (!held) return;
-    for (const k of keys ?? held) this.index.removeAt(k, (r) => r.owner === owner && (keys === undefined || sameKey(r, k)));
-    const gone = keys && new Set(keys.map(keyText));
-    const kept = gone ? held.filter((r) => !gone.has(keyText(r))) : [];
-    if (kept.length) this.byOwner.set(owner, kept);
-    else this.byOwner.delete(owner);
+    if (keys === undefined) {
+      for (const run of [...held]) this.replace(run, []);
+      return;
+    }
+    const gone = new Set(keys.map(keyText));
+    for (const run of [...held]) {
+      const pieces: Run[] = [];
+      let open: Run | undefined;
+      for (let p = run.first; p <= run.last; p++) {
+        if (gone.has(keyText({ protocol: run.protocol, hostIp: run.hostIp, hostPort: p }))) open = undefined;
+        else if (open) open.last = p;
+        else pieces.push((open = { owner, protocol: run.protocol, hostIp: run.hostIp, first: p, last: p }));
+      }
+      if (pieces.length !== 1 || pieces[0].first !== run.first || pieces[0].last !== run.last) this.replace(run, pieces);
+    }
   }
 
   async holders(keys: HostPortKey[]): Promise<PortReservation[]> {
-    const out = new Set<PortReservation>();
-    for (const k of keys) for (const r of this.index.at(k)) if (keysOverlap(r, k)) out.add(r);
-    return [...out].map((r) => ({ ...r }));
+    const out: PortReservation[] = [];
+    const found = new Set<string>();
+    for (const k of keys) {
+      for (const run of this.runsAt(k.protocol, k.hostPort)) {
+        const r = { owner: run.owner, protocol: run.protocol, hostIp: run.hostIp, hostPort: k.hostPort };
+        const id = `${run.owner} ${keyText(r)}`;
+        if (keysOverlap(r, k) && !found.has(id)) {
+          found.add(id);
+          out.push(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static expand(runs: Run[]): PortReservation[] {
+    const out: PortReservation[] = [];
+    for (const run of runs) for (let p = run.first; p <= run.last; p++) out.push({ owner: run.owner, protocol: run.protocol, hostIp: run.hostIp, hostPort: p });
+    return out;
   }
 
   /** One owner's reservations, without listing everyone's. */
   async listOwner(owner: string): Promise<PortReservation[]> {
-    return (this.byOwner.get(owner) ?? []).map((r) => ({ ...r }));
+    return MemoryPortReservations.expand(this.byOwner.get(owner) ?? []);
   }
 
   async list(): Promise<PortReservation[]> {
-    return this.index.all().map((r) => ({ ...r }));
+    return MemoryPortReservations.expand([...this.byOwner.values()].flat());
   }
 }
 
