@@ -25,11 +25,11 @@ const slotOf = (k: HostPortKey) => portSlot(k.protocol, k.hostPort);
 const keyText = (k: HostPortKey) => `${k.protocol}/${k.hostIp}/${k.hostPort}`;
 
 /**
- * Items indexed by protocol and port: what can overlap a key is found without
- * a scan. A slot holds one item as itself and only several as an array, so
- * a range of thousands of ports costs no array per port.
+ * Items indexed by protocol and port (the file's reservations, one request's
+ * keys): what can overlap a key is found without a scan. A slot holds one
+ * item as itself and only several as an array.
  */
-export class SlotIndex<T extends HostPortKey> {
+class SlotIndex<T extends HostPortKey> {
   private readonly bySlot = new Map<number, T | T[]>();
   constructor(items: Iterable<T> = []) {
     for (const r of items) this.add(r);
@@ -44,23 +44,6 @@ export class SlotIndex<T extends HostPortKey> {
   at(k: HostPortKey): readonly T[] {
     const there = this.bySlot.get(slotOf(k));
     return there === undefined ? NONE : Array.isArray(there) ? there : [there];
-  }
-  /** Removes the items at k's slot for which `drop` is true. */
-  removeAt(k: HostPortKey, drop: (r: T) => boolean): void {
-    const slot = slotOf(k);
-    const there = this.bySlot.get(slot);
-    if (there === undefined) return;
-    const kept = (Array.isArray(there) ? there : [there]).filter((r) => !drop(r));
-    if (kept.length === 0) this.bySlot.delete(slot);
-    else this.bySlot.set(slot, kept.length === 1 ? kept[0] : kept);
-  }
-  all(): T[] {
-    const out: T[] = [];
-    for (const there of this.bySlot.values()) {
-      if (Array.isArray(there)) out.push(...there);
-      else out.push(there);
-    }
-    return out;
   }
 }
 const NONE: readonly never[] = Object.freeze([]);
@@ -108,7 +91,7 @@ const BUCKET_BITS = 8;
  * Reservations held in this process only, kept as runs of consecutive ports
  * (one object for a 10,000-port range, not one per port) and indexed by
  * protocol and 256-port bucket: reserving costs the same however many are
- * held, and what a range costs grows with its runs, not its ports.
+ * held, and a published range keeps one object, however many ports it has.
  */
 export class MemoryPortReservations implements PortReservations {
   /** bucket (protocol index and port >> BUCKET_BITS) -> the runs touching it, oldest first. */
