@@ -6,7 +6,7 @@ import type { NativeRequest, NativeResult } from '../../bindings';
 import { BatchError, NetlinkError } from '../errors';
 import { KeyType } from './datatypes';
 import { rule as newRule, RuleBuilder, type AnonymousSet } from './rule';
-import { chunkElements, elementArgs, encodeElements, setFlags, setTypeArgs, setUserdata, shapeOf, type SetShape } from './sets';
+import { elementMessages, setFlags, setTypeArgs, setUserdata, shapeOf, type SetShape } from './sets';
 import { stringRecord, UDATA } from './userdata';
 import { checkName, checkFamily, ownerComment, PRIORITIES } from './names';
 import type { ChainSpec, ElementSpec, Family, SetRef, SetSpec, TableRef, TableSpec } from './types';
@@ -166,14 +166,14 @@ export class NftBatch {
 
   private pushAnonymousSet(table: TableRef, set: AnonymousSet): void {
     const shape: SetShape = { key: set.key, map: set.map, interval: set.interval };
-    const elements = encodeElements(shape, set.elements, 'anonymous set');
+    const messages = elementMessages(shape, set.elements, 'anonymous set');
     const flags = setFlags(shape, ['anonymous', 'constant']);
     this.push({
       describe: `add anonymous set to table ${table.family} ${table.name}`,
       table,
       plan: () => [
         { op: 'nft.set.add', args: { family: table.family, table: table.name, name: set.name, flags, ...setTypeArgs(shape), id: set.id, size: set.elements.length, userdata: setUserdata(shape) } },
-        ...chunkElements(elements).map((chunk) => ({ op: 'nft.setelem.add', args: { family: table.family, table: table.name, set: set.name, setId: set.id, ...elementArgs(chunk) } })),
+        ...messages.map((m) => ({ op: 'nft.setelem.add', args: { family: table.family, table: table.name, set: set.name, setId: set.id, ...m } })),
       ],
     });
   }
@@ -189,7 +189,7 @@ export class NftBatch {
     const shape = shapeOf(spec.type, spec.map, flags.includes('interval'), `set ${spec.name}`);
     if (spec.timeout !== undefined && (!Number.isInteger(spec.timeout) || spec.timeout <= 0)) throw new RangeError(`set ${spec.name}: timeout is a positive number of milliseconds`);
     if (spec.size !== undefined && (!Number.isInteger(spec.size) || spec.size <= 0)) throw new RangeError(`set ${spec.name}: size is a positive integer`);
-    const elements = spec.elements ? encodeElements(shape, spec.elements, `set ${spec.name} elements`) : [];
+    const messages = spec.elements ? elementMessages(shape, spec.elements, `set ${spec.name} elements`) : [];
     const id = this.nextSetId++;
     this.newSets.set(`${spec.family} ${spec.table} ${spec.name}`, { id, shape });
     const args: Record<string, unknown> = {
@@ -199,7 +199,7 @@ export class NftBatch {
     };
     const table = { family: spec.family, name: spec.table };
     this.push({ describe: `add ${shape.map ? 'map' : 'set'} ${spec.family} ${spec.table} ${spec.name}`, table, plan: () => [{ op: 'nft.set.add', args }] });
-    if (elements.length) this.pushElements({ family: spec.family, table: spec.table, name: spec.name }, elements, id, `add elements to ${spec.name}`);
+    if (messages.length) this.pushElements({ family: spec.family, table: spec.table, name: spec.name }, messages, id, `add elements to ${spec.name}`);
     return this;
   }
 
@@ -230,18 +230,18 @@ export class NftBatch {
     if (!Array.isArray(elements) || elements.length === 0) throw new TypeError(`${adding ? 'addElements' : 'deleteElements'}: at least one element`);
     const what = `${adding ? 'add elements to' : 'delete elements from'} ${ref.table}/${ref.name}`;
     const known = this.newSets.get(`${ref.family} ${ref.table} ${ref.name}`);
-    if (known) return this.pushElements(ref, encodeElements(known.shape, elements, what, adding), known.id, what, adding, exclusive);
+    if (known) return this.pushElements(ref, elementMessages(known.shape, elements, what, adding), known.id, what, adding, exclusive);
     // An existing set: its shape is read from the kernel at commit time.
     const target = this.target;
     return this.push({
       describe: what,
       table: { family: ref.family, name: ref.table },
-      plan: async () => elementRequests(ref, encodeElements(await target.setShape(ref), elements, what, adding), undefined, adding, exclusive),
+      plan: async () => elementRequests(ref, elementMessages(await target.setShape(ref), elements, what, adding), undefined, adding, exclusive),
     });
   }
 
-  private pushElements(ref: SetRef, elements: ReturnType<typeof encodeElements>, setId: number | undefined, what: string, adding = true, exclusive = false): this {
-    return this.push({ describe: what, table: { family: ref.family, name: ref.table }, plan: () => elementRequests(ref, elements, setId, adding, exclusive) });
+  private pushElements(ref: SetRef, messages: Array<Record<string, unknown>>, setId: number | undefined, what: string, adding = true, exclusive = false): this {
+    return this.push({ describe: what, table: { family: ref.family, name: ref.table }, plan: () => elementRequests(ref, messages, setId, adding, exclusive) });
   }
 
   /** Sends everything as one transaction. */
@@ -288,10 +288,10 @@ export class NftBatch {
   }
 }
 
-function elementRequests(ref: SetRef, elements: ReturnType<typeof encodeElements>, setId: number | undefined, adding: boolean, exclusive: boolean): NativeRequest[] {
-  return chunkElements(elements).map((chunk) => ({
+function elementRequests(ref: SetRef, messages: Array<Record<string, unknown>>, setId: number | undefined, adding: boolean, exclusive: boolean): NativeRequest[] {
+  return messages.map((m) => ({
     op: adding ? 'nft.setelem.add' : 'nft.setelem.delete',
-    args: { family: ref.family, table: ref.table, set: ref.name, setId, ...(adding ? elementArgs(chunk) : { elements: chunk }), exclusive: exclusive || undefined },
+    args: { family: ref.family, table: ref.table, set: ref.name, setId, ...m, exclusive: exclusive || undefined },
   }));
 }
 

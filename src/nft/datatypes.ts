@@ -20,7 +20,8 @@ export interface DataType {
   encode(value: unknown, what: string): Buffer;
   /** Writes the value at buf[off]; for concatenations, written in place to spare an allocation per field. */
   write?(value: unknown, buf: Buffer, off: number, what: string): void;
-  decode(bytes: Buffer): string | number;
+  /** The value of the bytes at bytes[off] (default 0). */
+  decode(bytes: Buffer, off?: number): string | number;
 }
 
 const hostLE = endianness() === 'LE';
@@ -36,8 +37,8 @@ function hostU32(n: number): Buffer {
   return b;
 }
 
-function readHostU32(b: Buffer): number {
-  return hostLE ? b.readUInt32LE(0) : b.readUInt32BE(0);
+function readHostU32(b: Buffer, off = 0): number {
+  return hostLE ? b.readUInt32LE(off) : b.readUInt32BE(off);
 }
 
 export function ipv4Bytes(value: unknown, what: string): Buffer {
@@ -106,6 +107,9 @@ function formatIpv6(b: Buffer): string {
 }
 
 const protocols: Record<string, number> = { tcp: K.IPPROTO_TCP, udp: K.IPPROTO_UDP, icmp: K.IPPROTO_ICMP, 'ipv6-icmp': K.IPPROTO_ICMPV6, sctp: K.IPPROTO_SCTP };
+/** Protocol number -> name, for decoding (the first name of a number, as the table above lists them). */
+const protocolNames = new Map<number, string>();
+for (const [name, n] of Object.entries(protocols)) if (!protocolNames.has(n)) protocolNames.set(n, name);
 
 function protocolNumber(v: unknown, what: string): number {
   if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(protocols, v)) return protocols[v];
@@ -122,18 +126,18 @@ export const DATATYPES: Record<DataTypeName, DataType> = {
     name: 'ipv4_addr', id: 7, size: 4, byteorder: 2,
     encode: ipv4Bytes,
     write: (v, buf, off, what) => { writeIpv4(v, buf, off, what); },
-    decode: (b) => [...b.subarray(0, 4)].join('.'),
+    decode: (b, off = 0) => `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`,
   },
   ipv6_addr: {
     name: 'ipv6_addr', id: 8, size: 16, byteorder: 2,
     encode: ipv6Bytes,
-    decode: (b) => formatIpv6(b.subarray(0, 16)),
+    decode: (b, off = 0) => formatIpv6(b.subarray(off, off + 16)),
   },
   inet_proto: {
     name: 'inet_proto', id: 12, size: 1, byteorder: 2,
     encode: (v, what) => Buffer.from([protocolNumber(v, what)]),
     write: (v, buf, off, what) => { buf[off] = protocolNumber(v, what); },
-    decode: (b) => Object.entries(protocols).find(([, n]) => n === b[0])?.[0] ?? b[0],
+    decode: (b, off = 0) => protocolNames.get(b[off]) ?? b[off],
   },
   inet_service: {
     name: 'inet_service', id: 13, size: 2, byteorder: 2,
@@ -143,7 +147,7 @@ export const DATATYPES: Record<DataTypeName, DataType> = {
       return b;
     },
     write: (v, buf, off, what) => { buf.writeUInt16BE(uint(v, 65535, what, 'a port (0-65535)'), off); },
-    decode: (b) => b.readUInt16BE(0),
+    decode: (b, off = 0) => b.readUInt16BE(off),
   },
   ifname: {
     name: 'ifname', id: 41, size: K.IFNAMSIZ, byteorder: 1,
@@ -153,7 +157,7 @@ export const DATATYPES: Record<DataTypeName, DataType> = {
       b.write(v);
       return b;
     },
-    decode: (b) => b.toString('latin1').replace(/\0.*$/s, ''),
+    decode: (b, off = 0) => b.toString('latin1', off, off + K.IFNAMSIZ).replace(/\0.*$/s, ''),
   },
   mark: {
     name: 'mark', id: 19, size: 4, byteorder: 1,
@@ -166,7 +170,7 @@ export const DATATYPES: Record<DataTypeName, DataType> = {
       if (typeof v !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v)) fail(what, v, 'a MAC address');
       return Buffer.from(v.split(':').map((x) => parseInt(x, 16)));
     },
-    decode: (b) => [...b.subarray(0, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':'),
+    decode: (b, off = 0) => [...b.subarray(off, off + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':'),
   },
 };
 
@@ -206,26 +210,38 @@ export class KeyType {
   get names(): DataTypeName[] { return this.fields.map((f) => f.name); }
   /** The key bytes of a value (an array for a concatenation). */
   encode(value: unknown, what: string): Buffer {
-    const values = this.concat ? value : [value];
-    if (!Array.isArray(values) || values.length !== this.fields.length)
-      throw new RangeError(`${what}: expected ${this.fields.length} values (${this.names.join(' . ')}), got ${JSON.stringify(value)}`);
-    if (!this.concat) return this.fields[0].encode(values[0], what);
+    if (!this.concat) return this.fields[0].encode(value, what);
     const out = Buffer.alloc(this.size);
-    let off = 0;
-    for (let i = 0; i < this.fields.length; i++) {
-      const f = this.fields[i];
-      if (f.write) f.write(values[i], out, off, what);
-      else f.encode(values[i], what).copy(out, off);
-      off += padded(f.size);
-    }
+    this.write(value, out, 0, what);
     return out;
   }
+  /**
+   * Writes the key bytes of a value at buf[off] (this.size bytes; padding
+   * between concatenated fields is left as it is, so give zeroed memory):
+   * thousands of elements encode into one buffer without a Buffer each.
+   */
+  write(value: unknown, buf: Buffer, off: number, what: string): void {
+    if (!this.concat) {
+      const f = this.fields[0];
+      if (f.write) f.write(value, buf, off, what);
+      else f.encode(value, what).copy(buf, off);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== this.fields.length)
+      throw new RangeError(`${what}: expected ${this.fields.length} values (${this.names.join(' . ')}), got ${JSON.stringify(value)}`);
+    for (let i = 0; i < this.fields.length; i++) {
+      const f = this.fields[i];
+      if (f.write) f.write(value[i], buf, off, what);
+      else f.encode(value[i], what).copy(buf, off);
+      off += padded(f.size);
+    }
+  }
   decode(bytes: Buffer): string | number | Array<string | number> {
-    if (!this.concat) return this.fields[0].decode(bytes);
+    if (!this.concat) return this.fields[0].decode(bytes, 0);
     const out: Array<string | number> = [];
     let off = 0;
     for (const f of this.fields) {
-      out.push(f.decode(bytes.subarray(off, off + f.size)));
+      out.push(f.decode(bytes, off));
       off += padded(f.size);
     }
     return out;

@@ -176,15 +176,26 @@ export class Nftables implements BatchTarget {
     const key = set.type ? KeyType.of(set.type, 'type') : undefined;
     const data = set.map && set.map !== 'verdict' ? KeyType.of(set.map, 'map') : undefined;
     const out: Element[] = [];
+    const decode = (b: unknown, t?: KeyType) => (Buffer.isBuffer(b) && t ? t.decode(b) : b);
+    // Elements of one owner carry the same comment one after another: parse each distinct one once.
+    let lastUserdata: Buffer | undefined;
+    let lastComment: string | undefined;
+    const comment = (userdata: Buffer | undefined) => {
+      if (userdata === undefined) return undefined;
+      if (lastUserdata === undefined || !userdata.equals(lastUserdata)) {
+        lastUserdata = userdata;
+        lastComment = commentOf(userdata, UDATA.SET_ELEM_COMMENT);
+      }
+      return lastComment;
+    };
     for (const msg of await this.dump({ op: 'nft.setelem.dump', args: { family: ref.family, table: ref.table, set: ref.name } })) {
       for (const e of msg.elements as Raw[]) {
-        const decode = (b: unknown, t?: KeyType) => (Buffer.isBuffer(b) && t ? t.decode(b) : b);
         out.push({
           key: decode(e.key, key), keyEnd: e.keyEnd === undefined ? undefined : decode(e.keyEnd, key),
           value: e.verdict !== undefined ? (e.chain ? { [e.verdict as string]: e.chain } : e.verdict) : decode(e.data, data),
           intervalEnd: ((e.flags as string[]) ?? []).includes('interval-end'),
           timeout: e.timeout as number | undefined, expires: e.expires as number | undefined,
-          comment: commentOf(e.userdata as Buffer | undefined, UDATA.SET_ELEM_COMMENT),
+          comment: comment(e.userdata as Buffer | undefined),
         });
       }
     }

@@ -165,15 +165,81 @@ export function encodeElements(shape: SetShape, elements: ElementSpec[], what: s
   });
 }
 
+/**
+ * The addon's arguments for elements, one entry per message: what the batch
+ * sends. Plain elements (a key, and a value in a map, the same comment for
+ * all, no timeout) are written in one pass into one buffer of keys and one
+ * of values, which each message takes a slice of (see elementArgs for the
+ * packed form); anything else goes element by element. Errors are the same
+ * either way.
+ */
+export function elementMessages(shape: SetShape, elements: ElementSpec[], what: string, adding = true): Array<Record<string, unknown>> {
+  const packed = adding ? packElements(shape, elements, what) : undefined;
+  if (packed) return packed;
+  const encoded = encodeElements(shape, elements, what, adding);
+  return chunkElements(encoded).map((chunk) => (adding ? elementArgs(chunk) : { elements: chunk }));
+}
+
+/** The one-pass packed form, or undefined when an element needs the general path (which also reports any error). */
+function packElements(shape: SetShape, elements: ElementSpec[], what: string): Array<Record<string, unknown>> | undefined {
+  const map = shape.map;
+  if (shape.interval || map === 'verdict' || !Array.isArray(elements) || elements.length === 0) return undefined;
+  for (const e of elements) if (!e || typeof e !== 'object' || !('key' in e)) return undefined;
+  const count = elements.length;
+  const comment = elements[0].comment;
+  let userdata: Buffer | undefined;
+  if (comment !== undefined) {
+    if (typeof comment !== 'string' || Buffer.byteLength(comment) > 128 || comment.includes('\0')) return undefined;
+    userdata = stringRecord(UDATA.SET_ELEM_COMMENT, comment);
+  }
+  const keyLen = shape.key.size;
+  const dataLen = map ? map.size : 0;
+  const keys = Buffer.alloc(count * keyLen);
+  const data = map ? Buffer.alloc(count * dataLen) : undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      const e = elements[i];
+      if (e.timeout !== undefined || e.comment !== comment) return undefined;
+      shape.key.write(e.key, keys, i * keyLen, what);
+      if (map) {
+        if (e.value === undefined) return undefined;
+        map.write(e.value, data!, i * dataLen, what);
+      } else if (e.value !== undefined) {
+        return undefined;
+      }
+    }
+  } catch {
+    return undefined; // the general path throws the error, naming the element
+  }
+  // As many elements per message as chunkElements puts there.
+  const size = elementSize(keyLen, undefined, dataLen || undefined, undefined, userdata?.length);
+  const perMessage = Math.max(1, Math.floor(CHUNK_LIMIT / size));
+  const out: Array<Record<string, unknown>> = [];
+  for (let first = 0; first < count; first += perMessage) {
+    const last = Math.min(count, first + perMessage);
+    const args: Record<string, unknown> = { keys: keys.subarray(first * keyLen, last * keyLen), keyLen };
+    if (data) Object.assign(args, { data: data.subarray(first * dataLen, last * dataLen), dataLen });
+    if (userdata) args.userdata = userdata;
+    out.push(args);
+  }
+  return out;
+}
+
+/** Bytes an element may take in a message (an upper bound). */
+function elementSize(key: number, keyEnd: number | undefined, data: number | undefined, verdictChain: number | undefined, userdata: number | undefined): number {
+  return 8 + 12 + 8 + key + (keyEnd !== undefined ? 8 + keyEnd : 0) + (data !== undefined ? 12 + data : 0) + (verdictChain !== undefined ? 24 + verdictChain : 0) + (userdata !== undefined ? 8 + userdata : 0) + 16;
+}
+
+const CHUNK_LIMIT = 60000;
+
 /** Splits elements so each message's element list stays under its 64 KiB length field. */
 export function chunkElements(elements: NativeElement[]): NativeElement[][] {
-  const LIMIT = 60000;
   const chunks: NativeElement[][] = [];
   let current: NativeElement[] = [];
   let bytes = 0;
   for (const e of elements) {
-    const size = 8 + 12 + 8 + e.key.length + (e.keyEnd ? 8 + e.keyEnd.length : 0) + (e.data ? 12 + e.data.length : 0) + (e.verdict ? 24 + (e.chain?.length ?? 0) : 0) + (e.userdata ? 8 + e.userdata.length : 0) + 16;
-    if (current.length && bytes + size > LIMIT) {
+    const size = elementSize(e.key.length, e.keyEnd?.length, e.data?.length, e.verdict ? (e.chain?.length ?? 0) : undefined, e.userdata?.length);
+    if (current.length && bytes + size > CHUNK_LIMIT) {
       chunks.push(current);
       current = [];
       bytes = 0;

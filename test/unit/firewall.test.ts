@@ -100,6 +100,25 @@ describe('firewall: reservations', () => {
     assert.deepEqual(await r.list(), []);
   });
 
+  it('in memory, a range: kept as runs, yet conflicts, holders, partial release and listing are per port', async () => {
+    const r = new MemoryPortReservations();
+    const range = (first: number, n: number, ip = '0.0.0.0') => Array.from({ length: n }, (_, i) => k(first + i, ip));
+    await r.reserve('a', range(20000, 10000));
+    await r.reserve('b', [k(20000, '0.0.0.0', 'udp')]);
+    await assert.rejects(r.reserve('c', [k(19999), k(25000, '127.0.0.1'), k(30000)]), (e: Error) => e instanceof PortConflictError
+      && e.conflicts.length === 1 && /127\.0\.0\.1:25000\/tcp is already in use: published by endpoint a \(0\.0\.0\.0:25000\/tcp\)/.test(e.message));
+    assert.deepEqual((await r.holders([k(19999), k(20000), k(29999, '10.0.0.1'), k(30000)])).map((x) => [x.owner, x.hostPort]), [['a', 20000], ['a', 29999]]);
+    await r.release('a', [k(20001), k(25000), k(29999)]);
+    const held = (await r.listOwner('a')).map((x) => x.hostPort);
+    assert.equal(held.length, 9997);
+    assert.deepEqual([held[0], held[1], held[held.length - 1]], [20000, 20002, 29998]);
+    assert.ok(!held.includes(25000));
+    await r.reserve('c', [k(25000), k(20001)]);
+    await assert.rejects(r.reserve('c', [k(25001)]), /published by endpoint a/);
+    await assert.rejects(r.reserve('a', range(20000, 3)), /20001\/tcp is already in use: published by endpoint c/, '20000 and 20002 a holds; 20001 is c\'s now');
+    assert.equal((await r.listOwner('a')).length, 9997, 'refused as a whole, nothing added');
+  });
+
   it('in a file: two processes racing for the same ports, only one wins, the file stays whole', async function () {
     this.timeout(30000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-res-'));

@@ -17,7 +17,8 @@ import { NetlinkError, BatchError } from '../../errors';
 import { Nftables } from '../../nft/nftables';
 import type { NftBatch } from '../../nft/batch';
 import { findCoexistenceProblems } from './coexistence';
-import { listListeningSockets, socketCoversIpv4, type ListeningSocket } from './listeners';
+import { listListeningSockets } from './listeners';
+import { PortOccupancy } from './occupancy';
 import { hostPortChoices, parseLocalPortRange, parsePortSpec, parseReservedPorts, type PortSpec } from './ports';
 import {
   BASE_CHAINS, BASE_SETS, checkId, checkNetwork, FAMILY, LAYOUT, owner, planAddNetwork, planBase, planPublish,
@@ -306,7 +307,7 @@ export class NftablesFirewall implements Firewall {
         }
         throw err;
       }
-      return mappings.map((m) => ({ ...m, endpointId }));
+      return mappings.map((m) => ({ protocol: m.protocol, hostIp: m.hostIp, hostPort: m.hostPort, containerIp: m.containerIp, containerPort: m.containerPort, endpointId }));
     }
   }
 
@@ -324,50 +325,21 @@ export class NftablesFirewall implements Firewall {
     const sockets = await listListeningSockets(this.netns, [...new Set(specs.map((s) => s.protocol))]);
     // Holders are described only when they conflict: building a message per reservation
     // would make publishing cost grow with everything already published.
-    const taken = new Map<string, Array<{ key: HostPortKey; holder: () => string }>>();
-    const slot = (p: string, port: number) => `${p}/${port}`;
-    const hold = (key: HostPortKey, holder: () => string) => {
-      const s = slot(key.protocol, key.hostPort);
-      const list = taken.get(s);
-      if (list) list.push({ key, holder });
-      else taken.set(s, [{ key, holder }]);
-    };
+    const occupied = new PortOccupancy();
+    for (const s of sockets) occupied.addSocket(s);
     // Reservations are asked for only about the ports this publication may use (an indexed
     // query in the store), never listed whole.
-    const asked = new Set<string>();
-    const seen = new Set<string>();
-    const keyText = (k: HostPortKey) => `${k.protocol}/${k.hostIp}/${k.hostPort}`;
     const learn = async (keys: HostPortKey[]) => {
-      const fresh = keys.filter((k) => !asked.has(keyText(k)));
-      if (!fresh.length) return;
-      for (const k of fresh) asked.add(keyText(k));
-      for (const r of await this.reservations.holders(fresh)) {
-        const id = `${r.owner} ${keyText(r)}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        hold(r, () => `published by endpoint ${r.owner} (${describeKey(r)})`);
-      }
+      if (!keys.length) return;
+      for (const r of await this.reservations.holders(keys)) occupied.addReservation(r);
     };
     const upFront: HostPortKey[] = [];
     for (const spec of specs)
       for (const { choice } of hostPortChoices(spec)) {
-        if ('fixed' in choice) upFront.push({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort: choice.fixed });
-        else if ('oneOf' in choice) for (let p = choice.oneOf[0]; p <= choice.oneOf[1]; p++) upFront.push({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort: p });
+        if ('fixed' in choice) occupied.ask(spec.protocol, spec.hostIp, choice.fixed, choice.fixed, upFront);
+        else if ('oneOf' in choice) occupied.ask(spec.protocol, spec.hostIp, choice.oneOf[0], choice.oneOf[1], upFront);
       }
     await learn(upFront);
-    const bySocket = new Map<string, ListeningSocket[]>();
-    for (const s of sockets) {
-      const k = slot(s.protocol, s.port);
-      if (!bySocket.has(k)) bySocket.set(k, []);
-      bySocket.get(k)!.push(s);
-    }
-    const conflictsOf = (key: HostPortKey): string[] => {
-      const out = (taken.get(slot(key.protocol, key.hostPort)) ?? []).filter((t) => keysOverlap(t.key, key)).map((t) => t.holder());
-      for (const s of bySocket.get(slot(key.protocol, key.hostPort)) ?? [])
-        if (socketCoversIpv4(s, key.hostIp))
-          out.push(`a listening ${s.protocol} socket on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port} (inode ${s.inode})`);
-      return out;
-    };
     let localRange: [number, number] | undefined;
     let localReserved: Set<number> | undefined;
     let nextEphemeral = 0;
@@ -379,12 +351,8 @@ export class NftablesFirewall implements Firewall {
       }
       for (let p = nextEphemeral; p <= localRange[1]; p++) {
         if (localReserved!.has(p)) continue;
-        if (!asked.has(keyText({ protocol, hostIp, hostPort: p }))) {
-          const chunk: HostPortKey[] = [];
-          for (let q = p; q <= Math.min(localRange[1], p + 255); q++) chunk.push({ protocol, hostIp, hostPort: q });
-          await learn(chunk);
-        }
-        if (conflictsOf({ protocol, hostIp, hostPort: p }).length) continue;
+        if (!occupied.wasAsked(protocol, hostIp, p)) await learn(occupied.ask(protocol, hostIp, p, Math.min(localRange[1], p + 255)));
+        if (occupied.conflicts(protocol, hostIp, p).length) continue;
         nextEphemeral = p; // the caller marks it taken; later ephemeral picks start here
         return p;
       }
@@ -394,25 +362,24 @@ export class NftablesFirewall implements Firewall {
     const conflicts: PortConflict[] = [];
     const mappings: PortMapping[] = [];
     for (const spec of specs) {
+      const { protocol, hostIp } = spec;
       for (const { containerPort, choice } of hostPortChoices(spec)) {
         let hostPort: number;
         if ('fixed' in choice) {
           hostPort = choice.fixed;
-          const holders = conflictsOf({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort });
-          for (const holder of holders) conflicts.push({ key: { protocol: spec.protocol, hostIp: spec.hostIp, hostPort }, holder });
+          for (const holder of occupied.conflicts(protocol, hostIp, hostPort)) conflicts.push({ key: { protocol, hostIp, hostPort }, holder });
         } else if ('oneOf' in choice) {
           const [lo, hi] = choice.oneOf;
           let found: number | undefined;
-          for (let p = lo; p <= hi && found === undefined; p++) if (!conflictsOf({ protocol: spec.protocol, hostIp: spec.hostIp, hostPort: p }).length) found = p;
+          for (let p = lo; p <= hi && found === undefined; p++) if (!occupied.conflicts(protocol, hostIp, p).length) found = p;
           if (found === undefined) throw new PortExhaustedError(`publish ${JSON.stringify(spec.text)}: every host port of ${lo}-${hi} is in use`);
           hostPort = found;
         } else {
-          hostPort = await ephemeral(spec.protocol, spec.hostIp);
+          hostPort = await ephemeral(protocol, hostIp);
         }
-        const key = { protocol: spec.protocol, hostIp: spec.hostIp, hostPort };
         // Within one request, a port is taken by its first use.
-        hold(key, () => `requested twice in this publication (${spec.text})`);
-        mappings.push({ ...key, containerIp, containerPort });
+        occupied.hold(protocol, hostIp, hostPort, spec.text);
+        mappings.push({ protocol, hostIp, hostPort, containerIp, containerPort });
       }
     }
     if (conflicts.length) throw new PortConflictError(conflicts);

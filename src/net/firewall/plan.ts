@@ -186,11 +186,14 @@ export function portElement(m: PortMapping, endpointId: string): { map: string; 
 
 /** Adds published ports, each map's elements in one exclusive operation (an existing key fails the whole batch). */
 export function planPublish(batch: NftBatch, table: string, endpointId: string, mappings: PortMapping[]): NftBatch {
+  const comment = owner.endpoint(endpointId); // one string for all: the encoder packs elements that share it
   const byMap = new Map<string, ElementSpec[]>();
   for (const m of mappings) {
-    const { map, element } = portElement(m, endpointId);
-    if (!byMap.has(map)) byMap.set(map, []);
-    byMap.get(map)!.push(element);
+    const { map, key } = portKey(m);
+    const element: ElementSpec = { key, value: [m.containerIp, m.containerPort], comment };
+    const list = byMap.get(map);
+    if (list) list.push(element);
+    else byMap.set(map, [element]);
   }
   for (const [map, elements] of byMap) batch.addElements(setRef(table, map), elements, { exclusive: true });
   return batch;

@@ -113,8 +113,15 @@ export async function readState(nft: Nftables, table: string, options: { ports?:
   for (const id of natted) if (ensure(id).outboundNat === 'none') ensure(id).outboundNat = 'masquerade';
 
   const published: PublishedPort[] = [];
+  // One owner's ports come one after another with the same comment: parse it once.
+  let lastComment: string | undefined;
+  let lastOwner: ReturnType<typeof owner.parse>;
   const port = (e: Element, hostIp: string, protocol: unknown, hostPort: unknown) => {
-    const o = owner.parse(e.comment);
+    if (e.comment === undefined || e.comment !== lastComment) {
+      lastComment = e.comment;
+      lastOwner = owner.parse(e.comment);
+    }
+    const o = lastOwner;
     if (o?.kind !== 'endpoint') { unowned++; return; }
     const [containerIp, containerPort] = e.value as [string, number];
     published.push({ endpointId: o.id, protocol: protocol as Protocol, hostIp, hostPort: hostPort as number, containerIp, containerPort });
