@@ -124,9 +124,20 @@ namespace {
 // thread takes everything pending at each wake-up, so when it decodes slower
 // than the kernel dumps, it takes bigger helpings rather than falling behind.
 struct DumpBlock {
-  Bytes messages;
+  MessageBlock messages;
   std::vector<int32_t> index;  // when asked for: nl/attr_index.h
 };
+
+// Messages handed to the JS thread in blocks of about this many bytes (a
+// link dump's datagrams hold about 32 KiB): each block costs the JS thread a
+// wake-up and two Buffers, while a smaller one lets it start decoding sooner.
+constexpr size_t kDumpBlockBytes = 128 << 10;
+
+Napi::Value blockToBuffer(Napi::Env env, MessageBlock&& block) {
+  if (block.size == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+  uint8_t* data = block.data.release();
+  return Napi::Buffer<uint8_t>::New(env, data, block.size, [](Napi::Env, uint8_t* d) { delete[] d; });
+}
 
 struct DumpStream {
   std::mutex mutex;
@@ -154,7 +165,7 @@ void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<Du
   for (DumpBlock& block : blocks) {
     if (!stream->thrown.IsEmpty()) break;  // a decoder that failed once sees no more
     try {
-      onChunk.Call({bytesToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
+      onChunk.Call({blockToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
     } catch (const Napi::Error& e) {
       stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
     }
@@ -180,23 +191,17 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   auto requests = std::make_shared<std::vector<Request>>(guarded(env, [&] { return toRequests(info[0]); }));
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "dump(requests, onChunk): onChunk must be a function");
   // Optional {headerLen, types, knownMax}: an attribute index of each block for the decoder.
-  struct IndexSpec {
-    bool wanted = false;
-    size_t headerLen = 0;
-    std::vector<uint16_t> types;
-    uint16_t knownMax = 0;
-  };
-  auto spec = std::make_shared<IndexSpec>();
+  std::shared_ptr<const AttrIndexer> indexer;
   if (info.Length() > 2 && info[2].IsObject()) {
     auto o = info[2].As<Napi::Object>();
     Napi::Value headerLen = o.Get("headerLen"), types = o.Get("types"), knownMax = o.Get("knownMax");
     if (!headerLen.IsNumber() || !types.IsArray() || !knownMax.IsNumber())
       throw Napi::TypeError::New(env, "dump index: expected {headerLen, types, knownMax}");
-    spec->wanted = true;
-    spec->headerLen = headerLen.As<Napi::Number>().Uint32Value();
-    spec->knownMax = static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value());
+    std::vector<uint16_t> wanted;
     auto arr = types.As<Napi::Array>();
-    for (uint32_t i = 0; i < arr.Length(); i++) spec->types.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+    for (uint32_t i = 0; i < arr.Length(); i++) wanted.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+    indexer = std::make_shared<const AttrIndexer>(headerLen.As<Napi::Number>().Uint32Value(), wanted,
+                                                  static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value()));
   }
   auto stream = std::make_shared<DumpStream>(env);
   auto tsfn = std::make_shared<Napi::ThreadSafeFunction>(
@@ -206,18 +211,19 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   // The worker's own promise only says it ended; the outcome travels with the blocks, in order.
   PromiseWorker::start(
       env,
-      [socket, requests, stream, tsfn, spec] {
+      [socket, requests, stream, tsfn, indexer] {
         auto wake = [&] {
           tsfn->NonBlockingCall([stream](Napi::Env env, Napi::Function onChunk) { deliverDump(env, onChunk, stream); });
         };
         try {
           bool malformed = false;
-          RequestResult result = socket->dumpStream(*requests, [&](Bytes&& replies) {
+          RequestResult result = socket->dumpStream(*requests, kDumpBlockBytes, [&](MessageBlock&& replies) {
             if (malformed) return;  // read on to the end, to keep the socket in step; deliver no more
             DumpBlock block{std::move(replies), {}};
-            if (spec->wanted) {
+            if (indexer) {
               try {
-                block.index = indexAttributes(block.messages.data(), block.messages.size(), spec->headerLen, spec->types, spec->knownMax);
+                block.index.reserve(indexer->stride() * (block.messages.size / 1024 + 16));
+                indexer->append(block.messages.data.get(), block.messages.size, block.index);
               } catch (const ParseError&) {
                 malformed = true;
                 std::lock_guard<std::mutex> lock(stream->mutex);
