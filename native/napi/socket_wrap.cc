@@ -133,15 +133,26 @@ struct DumpBlock {
 // wake-up and two Buffers, while a smaller one lets it start decoding sooner.
 constexpr size_t kDumpBlockBytes = 128 << 10;
 
-Napi::Value blockToBuffer(Napi::Env env, MessageBlock&& block) {
-  if (block.size == 0) return Napi::Buffer<uint8_t>::New(env, 0);
-  uint8_t* data = block.data.release();
-  return Napi::Buffer<uint8_t>::New(env, data, block.size, [](Napi::Env, uint8_t* d) { delete[] d; });
+// A Buffer over memory the caller keeps: valid until detach() (below).
+template <typename T>
+Napi::Buffer<uint8_t> borrowedBuffer(Napi::Env env, T* data, size_t count) {
+  if (count == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+  return Napi::Buffer<uint8_t>::New(env, reinterpret_cast<uint8_t*>(data), count * sizeof(T));
+}
+
+// Ends a borrowed Buffer's hold on its memory: every view of it is empty from
+// now on, so that the memory can be used again while JS may still hold it.
+void detach(Napi::Buffer<uint8_t>& buf) {
+  if (buf.Length() > 0) buf.ArrayBuffer().Detach();
 }
 
 struct DumpStream {
   std::mutex mutex;
   std::vector<DumpBlock> pending;
+  // Blocks and indexes the JS thread is done with, for the worker to fill
+  // again: a dump cycles through a few instead of allocating one per block.
+  BlockPool blocks;
+  std::vector<std::vector<int32_t>> freeIndexes;  // under mutex
   bool finished = false;
   RequestResult result;
   std::exception_ptr failure;          // the worker's (socket-level)
@@ -163,12 +174,23 @@ void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<Du
     finished = stream->finished;
   }
   for (DumpBlock& block : blocks) {
-    if (!stream->thrown.IsEmpty()) break;  // a decoder that failed once sees no more
-    try {
-      onChunk.Call({blockToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
-    } catch (const Napi::Error& e) {
-      stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+    // The decoder reads a block while it runs and keeps nothing of it (what it
+    // builds is copied out): the Buffers lend the block's memory only for the
+    // call, and are detached after it, so the memory goes back to the worker.
+    if (stream->thrown.IsEmpty()) {  // a decoder that failed once sees no more
+      Napi::Buffer<uint8_t> messages = borrowedBuffer(env, block.messages.data.get(), block.messages.size);
+      Napi::Buffer<uint8_t> index = borrowedBuffer(env, block.index.data(), block.index.size());
+      try {
+        onChunk.Call({messages, index});
+      } catch (const Napi::Error& e) {
+        stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+      }
+      detach(messages);
+      detach(index);
     }
+    stream->blocks.give(std::move(block.messages));
+    std::lock_guard<std::mutex> lock(stream->mutex);
+    stream->freeIndexes.push_back(std::move(block.index));
   }
   if (!finished) return;
   stream->settled = true;
@@ -217,10 +239,21 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
         };
         try {
           bool malformed = false;
-          RequestResult result = socket->dumpStream(*requests, kDumpBlockBytes, [&](MessageBlock&& replies) {
-            if (malformed) return;  // read on to the end, to keep the socket in step; deliver no more
+          RequestResult result = socket->dumpStream(*requests, kDumpBlockBytes, stream->blocks, [&](MessageBlock&& replies) {
+            if (malformed) {  // read on to the end, to keep the socket in step; deliver no more
+              stream->blocks.give(std::move(replies));
+              return;
+            }
             DumpBlock block{std::move(replies), {}};
             if (indexer) {
+              {
+                std::lock_guard<std::mutex> lock(stream->mutex);
+                if (!stream->freeIndexes.empty()) {
+                  block.index = std::move(stream->freeIndexes.back());
+                  stream->freeIndexes.pop_back();
+                }
+              }
+              block.index.clear();
               try {
                 block.index.reserve(indexer->stride() * (block.messages.size / 1024 + 16));
                 indexer->append(block.messages.data.get(), block.messages.size, block.index);

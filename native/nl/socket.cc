@@ -194,7 +194,27 @@ MessageBlock MessageBlock::withCapacity(size_t capacity) {
   return b;
 }
 
-RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, size_t blockBytes,
+MessageBlock BlockPool::take(size_t capacity) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->capacity < capacity) continue;
+      MessageBlock b = std::move(*it);
+      free_.erase(it);
+      b.size = 0;
+      return b;
+    }
+  }
+  return MessageBlock::withCapacity(capacity);
+}
+
+void BlockPool::give(MessageBlock&& block) {
+  if (!block.data) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(block));
+}
+
+RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, size_t blockBytes, BlockPool& pool,
                                         const std::function<void(MessageBlock&&)>& onBlock) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!fd_.valid()) throwErrno(EBADF, "dump", "use netlink socket", "closed handle");
@@ -223,7 +243,7 @@ RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, siz
   constexpr size_t kDatagramRoom = 64 << 10;
   constexpr size_t kPad = NLMSG_ALIGNTO;  // a last message's alignment padding may pass the datagram's end
   const size_t capacity = blockBytes + kDatagramRoom;
-  MessageBlock block = MessageBlock::withCapacity(capacity + kPad);
+  MessageBlock block = pool.take(capacity + kPad);
   for (bool done = false; !done;) {
     // The datagram lands at the block's end; a bigger one than the room left
     // goes on into recvBuf_ (never truncated), and then moves to a block of its own.
@@ -244,10 +264,13 @@ RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, siz
     if (n > room + recvSize_) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
     if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
     if (n > room) {
-      MessageBlock spill = MessageBlock::withCapacity(std::max(capacity, n) + kPad);
+      MessageBlock spill = pool.take(std::max(capacity, n) + kPad);
       std::memcpy(spill.data.get(), block.data.get() + block.size, room);
       std::memcpy(spill.data.get() + room, recvBuf_.get(), n - room);
-      if (block.size > 0) onBlock(std::move(block));
+      if (block.size > 0)
+        onBlock(std::move(block));
+      else
+        pool.give(std::move(block));
       block = std::move(spill);
     }
     // Keep the dump's own data messages, in place; drop the rest (the end
@@ -283,7 +306,7 @@ RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, siz
     block.size = keep;
     if (block.size >= blockBytes || (done && block.size > 0)) {
       onBlock(std::move(block));
-      if (!done) block = MessageBlock::withCapacity(capacity + kPad);
+      if (!done) block = pool.take(capacity + kPad);
     }
   }
   if (result.ok && result.error.interrupted) {

@@ -37,6 +37,21 @@ struct MessageBlock {
   static MessageBlock withCapacity(size_t capacity);
 };
 
+// Memory for a streamed dump's blocks. A consumer that is done with a block
+// gives it back, and the dump takes it again for a later receive: a listing
+// of 10,000 links then cycles through a few blocks instead of allocating
+// (and faulting in, and later freeing on the JS thread) one per 128 KiB.
+class BlockPool {
+ public:
+  // A block given back that holds at least capacity bytes, or a new one; its size is 0.
+  MessageBlock take(size_t capacity);
+  void give(MessageBlock&& block);
+
+ private:
+  std::mutex mutex_;
+  std::vector<MessageBlock> free_;
+};
+
 class NetlinkSocket {
  public:
   // Creates the socket inside the namespace nsFd (< 0: the process's own) on a
@@ -62,10 +77,10 @@ class NetlinkSocket {
   // arrive, in blocks of whole messages of about blockBytes (several
   // receives each), so that the caller can decode a large listing while the
   // kernel is still producing the rest of it. The kernel writes each
-  // datagram straight into the block (no copy), and the block's memory
-  // becomes the caller's. Kernel errors come back in the result, as
+  // datagram straight into the block (no copy); blocks come from pool, and
+  // each becomes the caller's (who may give it back to the pool). Kernel errors come back in the result, as
   // execute's; socket-level failures throw.
-  RequestResult dumpStream(const std::vector<Request>& oneDump, size_t blockBytes,
+  RequestResult dumpStream(const std::vector<Request>& oneDump, size_t blockBytes, BlockPool& pool,
                            const std::function<void(MessageBlock&&)>& onBlock);
 
   // Encodes without sending (record mode): the bytes a request stream would be.
