@@ -124,13 +124,35 @@ namespace {
 // thread takes everything pending at each wake-up, so when it decodes slower
 // than the kernel dumps, it takes bigger helpings rather than falling behind.
 struct DumpBlock {
-  Bytes messages;
+  MessageBlock messages;
   std::vector<int32_t> index;  // when asked for: nl/attr_index.h
 };
+
+// Messages handed to the JS thread in blocks of about this many bytes (a
+// link dump's datagrams hold about 32 KiB): each block costs the JS thread a
+// wake-up and two Buffers, while a smaller one lets it start decoding sooner.
+constexpr size_t kDumpBlockBytes = 128 << 10;
+
+// A Buffer over memory the caller keeps: valid until detach() (below).
+template <typename T>
+Napi::Buffer<uint8_t> borrowedBuffer(Napi::Env env, T* data, size_t count) {
+  if (count == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+  return Napi::Buffer<uint8_t>::New(env, reinterpret_cast<uint8_t*>(data), count * sizeof(T));
+}
+
+// Ends a borrowed Buffer's hold on its memory: every view of it is empty from
+// now on, so that the memory can be used again while JS may still hold it.
+void detach(Napi::Buffer<uint8_t>& buf) {
+  if (buf.Length() > 0) buf.ArrayBuffer().Detach();
+}
 
 struct DumpStream {
   std::mutex mutex;
   std::vector<DumpBlock> pending;
+  // Blocks and indexes the JS thread is done with, for the worker to fill
+  // again: a dump cycles through a few instead of allocating one per block.
+  BlockPool blocks;
+  std::vector<std::vector<int32_t>> freeIndexes;  // under mutex
   bool finished = false;
   RequestResult result;
   std::exception_ptr failure;          // the worker's (socket-level)
@@ -152,12 +174,23 @@ void deliverDump(Napi::Env env, Napi::Function onChunk, const std::shared_ptr<Du
     finished = stream->finished;
   }
   for (DumpBlock& block : blocks) {
-    if (!stream->thrown.IsEmpty()) break;  // a decoder that failed once sees no more
-    try {
-      onChunk.Call({bytesToBuffer(env, std::move(block.messages)), vectorToBuffer(env, std::move(block.index))});
-    } catch (const Napi::Error& e) {
-      stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+    // The decoder reads a block while it runs and keeps nothing of it (what it
+    // builds is copied out): the Buffers lend the block's memory only for the
+    // call, and are detached after it, so the memory goes back to the worker.
+    if (stream->thrown.IsEmpty()) {  // a decoder that failed once sees no more
+      Napi::Buffer<uint8_t> messages = borrowedBuffer(env, block.messages.data.get(), block.messages.size);
+      Napi::Buffer<uint8_t> index = borrowedBuffer(env, block.index.data(), block.index.size());
+      try {
+        onChunk.Call({messages, index});
+      } catch (const Napi::Error& e) {
+        stream->thrown = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+      }
+      detach(messages);
+      detach(index);
     }
+    stream->blocks.give(std::move(block.messages));
+    std::lock_guard<std::mutex> lock(stream->mutex);
+    stream->freeIndexes.push_back(std::move(block.index));
   }
   if (!finished) return;
   stream->settled = true;
@@ -180,23 +213,17 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   auto requests = std::make_shared<std::vector<Request>>(guarded(env, [&] { return toRequests(info[0]); }));
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "dump(requests, onChunk): onChunk must be a function");
   // Optional {headerLen, types, knownMax}: an attribute index of each block for the decoder.
-  struct IndexSpec {
-    bool wanted = false;
-    size_t headerLen = 0;
-    std::vector<uint16_t> types;
-    uint16_t knownMax = 0;
-  };
-  auto spec = std::make_shared<IndexSpec>();
+  std::shared_ptr<const AttrIndexer> indexer;
   if (info.Length() > 2 && info[2].IsObject()) {
     auto o = info[2].As<Napi::Object>();
     Napi::Value headerLen = o.Get("headerLen"), types = o.Get("types"), knownMax = o.Get("knownMax");
     if (!headerLen.IsNumber() || !types.IsArray() || !knownMax.IsNumber())
       throw Napi::TypeError::New(env, "dump index: expected {headerLen, types, knownMax}");
-    spec->wanted = true;
-    spec->headerLen = headerLen.As<Napi::Number>().Uint32Value();
-    spec->knownMax = static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value());
+    std::vector<uint16_t> wanted;
     auto arr = types.As<Napi::Array>();
-    for (uint32_t i = 0; i < arr.Length(); i++) spec->types.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+    for (uint32_t i = 0; i < arr.Length(); i++) wanted.push_back(static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value()));
+    indexer = std::make_shared<const AttrIndexer>(headerLen.As<Napi::Number>().Uint32Value(), wanted,
+                                                  static_cast<uint16_t>(knownMax.As<Napi::Number>().Uint32Value()));
   }
   auto stream = std::make_shared<DumpStream>(env);
   auto tsfn = std::make_shared<Napi::ThreadSafeFunction>(
@@ -206,18 +233,30 @@ Napi::Value SocketWrap::dump(const Napi::CallbackInfo& info) {
   // The worker's own promise only says it ended; the outcome travels with the blocks, in order.
   PromiseWorker::start(
       env,
-      [socket, requests, stream, tsfn, spec] {
+      [socket, requests, stream, tsfn, indexer] {
         auto wake = [&] {
           tsfn->NonBlockingCall([stream](Napi::Env env, Napi::Function onChunk) { deliverDump(env, onChunk, stream); });
         };
         try {
           bool malformed = false;
-          RequestResult result = socket->dumpStream(*requests, [&](Bytes&& replies) {
-            if (malformed) return;  // read on to the end, to keep the socket in step; deliver no more
+          RequestResult result = socket->dumpStream(*requests, kDumpBlockBytes, stream->blocks, [&](MessageBlock&& replies) {
+            if (malformed) {  // read on to the end, to keep the socket in step; deliver no more
+              stream->blocks.give(std::move(replies));
+              return;
+            }
             DumpBlock block{std::move(replies), {}};
-            if (spec->wanted) {
+            if (indexer) {
+              {
+                std::lock_guard<std::mutex> lock(stream->mutex);
+                if (!stream->freeIndexes.empty()) {
+                  block.index = std::move(stream->freeIndexes.back());
+                  stream->freeIndexes.pop_back();
+                }
+              }
+              block.index.clear();
               try {
-                block.index = indexAttributes(block.messages.data(), block.messages.size(), spec->headerLen, spec->types, spec->knownMax);
+                block.index.reserve(indexer->stride() * (block.messages.size / 1024 + 16));
+                indexer->append(block.messages.data.get(), block.messages.size, block.index);
               } catch (const ParseError&) {
                 malformed = true;
                 std::lock_guard<std::mutex> lock(stream->mutex);

@@ -20,7 +20,29 @@ constexpr int32_t kIndexHasUnknown = 1;  // flag: an attribute with a type above
 constexpr int32_t kIndexDuplicate = 2;   // flag: a wanted type occurs more than once (never from a kernel;
                                          // the caller reads such a message with the full parser)
 
-// Throws ParseError on malformed messages or attributes, as the parsers do.
+// Indexes blocks for one kind of message. Made once per dump: the slot of
+// each attribute type is looked up in a table, and the attributes are walked
+// in place (no per-message table: a link dump has some fifty per message).
+class AttrIndexer {
+ public:
+  AttrIndexer(size_t familyHeaderLen, const std::vector<uint16_t>& wanted, uint16_t knownMax);
+
+  // Appends the records of the messages in data[0, len) to out; offsets are
+  // from data. Throws ParseError on malformed messages or attributes, with
+  // the same checks as splitMessages and AttrTable; out is then unspecified.
+  void append(const uint8_t* data, size_t len, std::vector<int32_t>& out) const;
+
+  size_t stride() const { return stride_; }
+
+ private:
+  size_t attrsStart_;  // from a message's start: its header and the family header, aligned
+  std::vector<int16_t> slotOf_;
+  size_t wanted_;
+  size_t stride_;
+  uint16_t knownMax_;
+};
+
+// One block's index in one call (tests, and decoders of single replies).
 std::vector<int32_t> indexAttributes(const uint8_t* data, size_t len, size_t familyHeaderLen,
                                      const std::vector<uint16_t>& wanted, uint16_t knownMax);
 

@@ -3,6 +3,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <algorithm>
@@ -186,7 +187,35 @@ size_t NetlinkSocket::receive() {
   }
 }
 
-RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, const std::function<void(Bytes&&)>& onReplies) {
+MessageBlock MessageBlock::withCapacity(size_t capacity) {
+  MessageBlock b;
+  b.data.reset(new uint8_t[capacity]);  // default-initialised: not zero-filled
+  b.capacity = capacity;
+  return b;
+}
+
+MessageBlock BlockPool::take(size_t capacity) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->capacity < capacity) continue;
+      MessageBlock b = std::move(*it);
+      free_.erase(it);
+      b.size = 0;
+      return b;
+    }
+  }
+  return MessageBlock::withCapacity(capacity);
+}
+
+void BlockPool::give(MessageBlock&& block) {
+  if (!block.data) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(block));
+}
+
+RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, size_t blockBytes, BlockPool& pool,
+                                        const std::function<void(MessageBlock&&)>& onBlock) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!fd_.valid()) throwErrno(EBADF, "dump", "use netlink socket", "closed handle");
   if (oneDump.size() != 1) throw ArgumentError("a streamed dump takes exactly one request");
@@ -208,10 +237,47 @@ RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, con
     result.error.action = ctx.action;
     result.error.object = ctx.object;
   };
+  // A block holds blockBytes of messages and room for one more datagram of
+  // the usual size (the kernel's dump datagrams are at most 32 KiB unless one
+  // message needs more), so that it is handed on before a receive spills.
+  constexpr size_t kDatagramRoom = 64 << 10;
+  constexpr size_t kPad = NLMSG_ALIGNTO;  // a last message's alignment padding may pass the datagram's end
+  const size_t capacity = blockBytes + kDatagramRoom;
+  MessageBlock block = pool.take(capacity + kPad);
   for (bool done = false; !done;) {
-    size_t n = receive();
-    Bytes replies;
-    for (const nlmsghdr* nlh : splitMessages(recvBuf_.get(), n)) {
+    // The datagram lands at the block's end; a bigger one than the room left
+    // goes on into recvBuf_ (never truncated), and then moves to a block of its own.
+    const size_t room = capacity - block.size;
+    sockaddr_nl from{};
+    iovec iov[2] = {{block.data.get() + block.size, room}, {recvBuf_.get(), recvSize_}};
+    msghdr mh{};
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof from;
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 2;
+    ssize_t got = ::recvmsg(fd_.get(), &mh, MSG_TRUNC);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throwErrno(errno == EAGAIN ? ETIMEDOUT : errno, "recv", "read netlink reply", "");
+    }
+    const size_t n = static_cast<size_t>(got);
+    if (n > room + recvSize_) throwErrno(EMSGSIZE, "recv", "read netlink reply", "truncated");
+    if (from.nl_pid != 0) continue;  // only the kernel answers requests; drop anything else
+    if (n > room) {
+      MessageBlock spill = pool.take(std::max(capacity, n) + kPad);
+      std::memcpy(spill.data.get(), block.data.get() + block.size, room);
+      std::memcpy(spill.data.get() + room, recvBuf_.get(), n - room);
+      if (block.size > 0)
+        onBlock(std::move(block));
+      else
+        pool.give(std::move(block));
+      block = std::move(spill);
+    }
+    // Keep the dump's own data messages, in place; drop the rest (the end
+    // marker, leftovers of an earlier exchange) by moving later ones down.
+    uint8_t* datagram = block.data.get() + block.size;
+    size_t keep = block.size;
+    for (const nlmsghdr* nlh : splitMessages(datagram, n)) {
       if (nlh->nlmsg_seq != seq) continue;  // left over from an earlier exchange
       if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) result.error.interrupted = true;
       if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -230,13 +296,18 @@ RequestResult NetlinkSocket::dumpStream(const std::vector<Request>& oneDump, con
         }
         done = true;
       } else {
-        const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
-        if (replies.empty()) replies.reserve(n);
-        replies.insert(replies.end(), bytes, bytes + nlh->nlmsg_len);
-        replies.resize(NLMSG_ALIGN(replies.size()), 0);
+        const uint32_t len = nlh->nlmsg_len;
+        uint8_t* at = block.data.get() + keep;
+        if (reinterpret_cast<const uint8_t*>(nlh) != at) std::memmove(at, nlh, len);
+        std::memset(at + len, 0, NLMSG_ALIGN(len) - len);
+        keep += NLMSG_ALIGN(len);
       }
     }
-    if (!replies.empty()) onReplies(std::move(replies));
+    block.size = keep;
+    if (block.size >= blockBytes || (done && block.size > 0)) {
+      onBlock(std::move(block));
+      if (!done) block = pool.take(capacity + kPad);
+    }
   }
   if (result.ok && result.error.interrupted) {
     describeFailure(EINTR);

@@ -28,6 +28,30 @@ struct RequestResult {
   Bytes raw;        // raw mode: the reply messages themselves, back to back, each NLMSG_ALIGNed
 };
 
+// Reply messages back to back, each NLMSG_ALIGNed, in memory that was not
+// zero-filled first (the kernel writes what is read).
+struct MessageBlock {
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;      // bytes of messages
+  size_t capacity = 0;  // bytes allocated
+  static MessageBlock withCapacity(size_t capacity);
+};
+
+// Memory for a streamed dump's blocks. A consumer that is done with a block
+// gives it back, and the dump takes it again for a later receive: a listing
+// of 10,000 links then cycles through a few blocks instead of allocating
+// (and faulting in, and later freeing on the JS thread) one per 128 KiB.
+class BlockPool {
+ public:
+  // A block given back that holds at least capacity bytes, or a new one; its size is 0.
+  MessageBlock take(size_t capacity);
+  void give(MessageBlock&& block);
+
+ private:
+  std::mutex mutex_;
+  std::vector<MessageBlock> free_;
+};
+
 class NetlinkSocket {
  public:
   // Creates the socket inside the namespace nsFd (< 0: the process's own) on a
@@ -49,12 +73,15 @@ class NetlinkSocket {
   // thread builds large link listings faster from bytes than from parsed trees).
   std::vector<RequestResult> execute(const std::vector<Request>& requests, bool transaction, bool raw = false);
 
-  // Sends one dump request and hands its reply messages to onReplies as they
-  // arrive, one receive at a time (a block of whole messages each), so that
-  // the caller can decode a large listing while the kernel is still producing
-  // the rest of it. Kernel errors come back in the result, as execute's;
-  // socket-level failures throw.
-  RequestResult dumpStream(const std::vector<Request>& oneDump, const std::function<void(Bytes&&)>& onReplies);
+  // Sends one dump request and hands its reply messages to onBlock as they
+  // arrive, in blocks of whole messages of about blockBytes (several
+  // receives each), so that the caller can decode a large listing while the
+  // kernel is still producing the rest of it. The kernel writes each
+  // datagram straight into the block (no copy); blocks come from pool, and
+  // each becomes the caller's (who may give it back to the pool). Kernel errors come back in the result, as
+  // execute's; socket-level failures throw.
+  RequestResult dumpStream(const std::vector<Request>& oneDump, size_t blockBytes, BlockPool& pool,
+                           const std::function<void(MessageBlock&&)>& onBlock);
 
   // Encodes without sending (record mode): the bytes a request stream would be.
   static std::vector<uint8_t> encode(const std::vector<Request>& requests, bool transaction, int protocol);

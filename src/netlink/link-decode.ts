@@ -73,125 +73,87 @@ class MalformedMessage extends Error {
   }
 }
 
-/** A reader over one reply buffer. */
-class Reader {
-  readonly view: DataView;
-  constructor(readonly buf: Buffer) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+// Readers of one attribute's payload: `at` is its offset in the block (-1:
+// absent, then undefined), `len` its length. Small, monomorphic functions
+// that the optimising compiler inlines into buildLinks' loop; a class with
+// per-block state in fields cost a call each (profiled: u32At, macAt and
+// strAt stood on their own in the profile).
+
+function u32(view: DataView, at: number, len: number, type: number): number | undefined {
+  if (at < 0) return undefined;
+  if (len < 4) throw new MalformedMessage(`attribute ${type}: ${len} bytes, expected 4`);
+  return view.getUint32(at, true);
+}
+
+function u8(buf: Buffer, at: number, len: number, type: number): number | undefined {
+  if (at < 0) return undefined;
+  if (len < 1) throw new MalformedMessage(`attribute ${type}: 0 bytes, expected 1`);
+  return buf[at];
+}
+
+/** A C string attribute: up to the first NUL, UTF-8 (as the native parser reads it). */
+function str(buf: Buffer, at: number, len: number): string | undefined {
+  if (at < 0) return undefined;
+  let end = at;
+  const stop = at + len;
+  let ascii = true;
+  while (end < stop && buf[end] !== 0) {
+    if (buf[end] >= 0x80) ascii = false;
+    end++;
   }
+  if (!ascii || end - at > 32) return buf.toString('utf8', at, end);
+  let s = '';
+  for (let i = at; i < end; i++) s += String.fromCharCode(buf[i]);
+  return s;
+}
 
-  u32(at: number, len: number, type: number): number {
-    if (len < 4) throw new MalformedMessage(`attribute ${type}: ${len} bytes, expected 4`);
-    return this.view.getUint32(at, true);
+/** 'aa:bb:cc:dd:ee:ff' for any length, as `ip` prints it. */
+function mac(buf: Buffer, at: number, len: number): string | undefined {
+  if (at < 0) return undefined;
+  if (len !== 6) return macAny(buf, at, len);
+  return String.fromCharCode(
+    HEX[buf[at] >> 4], HEX[buf[at] & 15], 58, HEX[buf[at + 1] >> 4], HEX[buf[at + 1] & 15], 58,
+    HEX[buf[at + 2] >> 4], HEX[buf[at + 2] & 15], 58, HEX[buf[at + 3] >> 4], HEX[buf[at + 3] & 15], 58,
+    HEX[buf[at + 4] >> 4], HEX[buf[at + 4] & 15], 58, HEX[buf[at + 5] >> 4], HEX[buf[at + 5] & 15]);
+}
+
+function macAny(buf: Buffer, at: number, len: number): string {
+  const codes: number[] = [];
+  for (let i = 0; i < len; i++) {
+    if (i) codes.push(58);
+    codes.push(HEX[buf[at + i] >> 4], HEX[buf[at + i] & 15]);
   }
+  return String.fromCharCode(...codes);
+}
 
-  u64(at: number): number {
-    // Counters under 2^32 stay small integers: no heap number per field for the JIT to allocate.
-    const hi = this.view.getUint32(at + 4, true);
-    const lo = this.view.getUint32(at, true);
-    return hi === 0 ? lo : lo + hi * 4294967296;
-  }
+/** Whether two payloads in the buffer hold the same bytes. */
+function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
 
-  private lastKind = { at: -1, len: 0, text: '' };
+/** A 64-bit counter; under 2^32 a small integer (no heap number for the JIT to allocate). */
+function u64(view: DataView, at: number): number {
+  const hi = view.getUint32(at + 4, true);
+  const lo = view.getUint32(at, true);
+  return hi === 0 ? lo : lo + hi * 4294967296;
+}
 
-  /** A link kind: a handful of distinct short strings across a listing, so the last one is reused when the bytes match. */
-  kind(at: number, len: number): string {
-    const last = this.lastKind;
-    if (last.at >= 0 && last.len === len) {
-      const b = this.buf;
-      let same = true;
-      for (let i = 0; i < len && same; i++) same = b[last.at + i] === b[at + i];
-      if (same) return last.text;
-    }
-    const text = this.str(at, len);
-    this.lastKind = { at, len, text };
-    return text;
-  }
-
-  // The index record of the link being built (set by buildLinks), and readers of its slots.
-  idx: Int32Array = new Int32Array(0);
-  rec = 0;
-  at(slot: number): number { return this.idx[this.rec + I_HEADER + 2 * slot]; }
-  len(slot: number): number { return this.idx[this.rec + I_HEADER + 2 * slot + 1]; }
-  u32At(slot: number): number | undefined { const at = this.at(slot); return at < 0 ? undefined : this.u32(at, this.len(slot), INDEXED[slot]); }
-  macAt(slot: number): string | undefined { const at = this.at(slot); return at < 0 ? undefined : this.mac(at, this.len(slot), slot); }
-  strAt(slot: number): string | undefined { const at = this.at(slot); return at < 0 ? undefined : this.str(at, this.len(slot)); }
-  u8At(slot: number): number | undefined {
-    const at = this.at(slot);
-    if (at < 0) return undefined;
-    if (this.len(slot) < 1) throw new MalformedMessage(`attribute ${INDEXED[slot]}: 0 bytes, expected 1`);
-    return this.buf[at];
-  }
-
-  /** A C string attribute: up to the first NUL, UTF-8 (as the native parser reads it). */
-  str(at: number, len: number): string {
-    const b = this.buf;
-    let end = at;
-    const stop = at + len;
-    let ascii = true;
-    while (end < stop && b[end] !== 0) {
-      if (b[end] >= 0x80) ascii = false;
-      end++;
-    }
-    if (!ascii || end - at > 32) return b.toString('utf8', at, end);
-    let s = '';
-    for (let i = at; i < end; i++) s += String.fromCharCode(b[i]);
-    return s;
-  }
-
-  // The last 6-byte address read into each slot, and its string: many links share one
-  // (every Ethernet broadcast address is ff:ff:ff:ff:ff:ff), and a shared string costs nothing.
-  private readonly lastMacKey: number[] = [];
-  private readonly lastMacText: string[] = [];
-
-  /** 'aa:bb:cc:dd:ee:ff' for any length, as `ip` prints it; slot: which field, for reuse. */
-  mac(at: number, len: number, slot = -1): string {
-    const b = this.buf;
-    if (len === 6) {
-      if (slot < 0) return this.mac6(at);
-      const key = b[at] * 2 ** 40 + b[at + 1] * 2 ** 32 + this.view.getUint32(at + 2);
-      if (this.lastMacKey[slot] === key) return this.lastMacText[slot];
-      const text = this.mac6(at);
-      this.lastMacKey[slot] = key;
-      this.lastMacText[slot] = text;
-      return text;
-    }
-    return this.macAny(at, len);
-  }
-
-  private mac6(at: number): string {
-    const b = this.buf;
-    return String.fromCharCode(
-      HEX[b[at] >> 4], HEX[b[at] & 15], 58, HEX[b[at + 1] >> 4], HEX[b[at + 1] & 15], 58,
-      HEX[b[at + 2] >> 4], HEX[b[at + 2] & 15], 58, HEX[b[at + 3] >> 4], HEX[b[at + 3] & 15], 58,
-      HEX[b[at + 4] >> 4], HEX[b[at + 4] & 15], 58, HEX[b[at + 5] >> 4], HEX[b[at + 5] & 15]);
-  }
-
-  private macAny(at: number, len: number): string {
-    const b = this.buf;
-    const codes: number[] = [];
-    for (let i = 0; i < len; i++) {
-      if (i) codes.push(58);
-      codes.push(HEX[b[at + i] >> 4], HEX[b[at + i] & 15]);
-    }
-    return String.fromCharCode(...codes);
-  }
-
-  stats(at: number, len: number, type: number): LinkStats {
-    if (len < STATS64_LEN) throw new MalformedMessage(`attribute ${type} too short`);
-    return {
-      rxPackets: this.u64(at + RX_PACKETS), txPackets: this.u64(at + TX_PACKETS),
-      rxBytes: this.u64(at + RX_BYTES), txBytes: this.u64(at + TX_BYTES),
-      rxErrors: this.u64(at + RX_ERRORS), txErrors: this.u64(at + TX_ERRORS),
-      rxDropped: this.u64(at + RX_DROPPED), txDropped: this.u64(at + TX_DROPPED),
-      multicast: this.u64(at + MULTICAST), collisions: this.u64(at + COLLISIONS),
-      rxOverErrors: this.u64(at + RX_OVER), rxCrcErrors: this.u64(at + RX_CRC),
-      rxFrameErrors: this.u64(at + RX_FRAME), rxFifoErrors: this.u64(at + RX_FIFO),
-      rxMissedErrors: this.u64(at + RX_MISSED), txAbortedErrors: this.u64(at + TX_ABORTED),
-      txCarrierErrors: this.u64(at + TX_CARRIER), txFifoErrors: this.u64(at + TX_FIFO),
-      rxNohandler: this.u64(at + RX_NOHANDLER),
-    };
-  }
+function stats(view: DataView, at: number, len: number): LinkStats | undefined {
+  if (at < 0) return undefined;
+  if (len < STATS64_LEN) throw new MalformedMessage(`attribute ${IFLA_STATS64} too short`);
+  return {
+    rxPackets: u64(view, at + RX_PACKETS), txPackets: u64(view, at + TX_PACKETS),
+    rxBytes: u64(view, at + RX_BYTES), txBytes: u64(view, at + TX_BYTES),
+    rxErrors: u64(view, at + RX_ERRORS), txErrors: u64(view, at + TX_ERRORS),
+    rxDropped: u64(view, at + RX_DROPPED), txDropped: u64(view, at + TX_DROPPED),
+    multicast: u64(view, at + MULTICAST), collisions: u64(view, at + COLLISIONS),
+    rxOverErrors: u64(view, at + RX_OVER), rxCrcErrors: u64(view, at + RX_CRC),
+    rxFrameErrors: u64(view, at + RX_FRAME), rxFifoErrors: u64(view, at + RX_FIFO),
+    rxMissedErrors: u64(view, at + RX_MISSED), txAbortedErrors: u64(view, at + TX_ABORTED),
+    txCarrierErrors: u64(view, at + TX_CARRIER), txFifoErrors: u64(view, at + TX_FIFO),
+    rxNohandler: u64(view, at + RX_NOHANDLER),
+  };
 }
 
 /** Attributes past what the headers know (a newer kernel's), by number, each its own copy. */
@@ -263,11 +225,14 @@ export function decodeLinks(buf: Buffer, links: Link[] = [], keepUnknown = false
 
 /** Links from a buffer of messages and its index (indexLinks, or the native indexer's). */
 export function buildLinks(buf: Buffer, idx: Int32Array, links: Link[] = [], keepUnknown = false): Link[] {
-  const r = new Reader(buf);
-  r.idx = idx;
-  const view = r.view;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const infoRanges: number[] = [];
   const infoOwners: Link[] = [];
+  // Strings many links share are made once per block: the kind (a handful of
+  // distinct values), the broadcast address (ff:ff:ff:ff:ff:ff on every
+  // Ethernet link). The last one's bytes are kept to compare with the next.
+  let kindAt = -1, kindLen = 0, kindText = '';
+  let bcastAt = -1, bcastLen = 0, bcastText = '';
   for (let rec = 0; rec + STRIDE <= idx.length; rec += STRIDE) {
     if (idx[rec + I_TYPE] !== RTM_NEWLINK) continue;
     if ((idx[rec + I_FLAGS] & DUPLICATE) !== 0) {
@@ -284,40 +249,65 @@ export function buildLinks(buf: Buffer, idx: Int32Array, links: Link[] = [], kee
     const family = buf[hdr + IFI_FAMILY];
     const type = view.getUint16(hdr + IFI_TYPE, true);
     const up = (flags & IFF_UP) !== 0;
-    // Slot k's payload: at idx[rec + I_HEADER + 2k], length idx[... + 1]; -1 when absent.
-    r.rec = rec;
-    const name = r.strAt(0), mtu = r.u32At(1), minMtu = r.u32At(2), maxMtu = r.u32At(3);
-    const address = r.macAt(4), broadcast = r.macAt(5), permAddress = r.macAt(6);
-    const master = r.u32At(7), link = r.u32At(8);
-    const linkNetnsId = r.u32At(9) === undefined ? undefined : view.getInt32(r.at(9), true);
-    const txqlen = r.u32At(10), alias = r.strAt(11);
-    const oper = r.u8At(12);
+    // Slot k's payload: at idx[s + 2k], length idx[s + 2k + 1]; -1 when absent (INDEXED's order).
+    const s = rec + I_HEADER;
+    const name = str(buf, idx[s], idx[s + 1]);
+    const mtu = u32(view, idx[s + 2], idx[s + 3], IFLA_MTU);
+    const minMtu = u32(view, idx[s + 4], idx[s + 5], IFLA_MIN_MTU);
+    const maxMtu = u32(view, idx[s + 6], idx[s + 7], IFLA_MAX_MTU);
+    const address = mac(buf, idx[s + 8], idx[s + 9]);
+    let broadcast: string | undefined;
+    const bAt = idx[s + 10], bLen = idx[s + 11];
+    if (bAt >= 0) {
+      if (bcastAt >= 0 && bLen === bcastLen && sameBytes(buf, bcastAt, bAt, bLen)) broadcast = bcastText;
+      else {
+        broadcast = bcastText = mac(buf, bAt, bLen)!;
+        bcastAt = bAt;
+        bcastLen = bLen;
+      }
+    }
+    const permAddress = mac(buf, idx[s + 12], idx[s + 13]);
+    const master = u32(view, idx[s + 14], idx[s + 15], IFLA_MASTER);
+    const link = u32(view, idx[s + 16], idx[s + 17], IFLA_LINK);
+    const linkNetnsId = u32(view, idx[s + 18], idx[s + 19], IFLA_LINK_NETNSID) === undefined ? undefined : view.getInt32(idx[s + 18], true);
+    const txqlen = u32(view, idx[s + 20], idx[s + 21], IFLA_TXQLEN);
+    const alias = str(buf, idx[s + 22], idx[s + 23]);
+    const oper = u8(buf, idx[s + 24], idx[s + 25], IFLA_OPERSTATE);
     const operstate = oper === undefined ? undefined : OPERSTATE[oper] ?? 'UNKNOWN';
-    const carrierByte = r.u8At(13);
+    const carrierByte = u8(buf, idx[s + 26], idx[s + 27], IFLA_CARRIER);
     const carrier = carrierByte === undefined ? undefined : carrierByte !== 0;
-    const group = r.u32At(14), promiscuity = r.u32At(15), numTxQueues = r.u32At(16), numRxQueues = r.u32At(17);
-    const stats = r.at(18) < 0 ? undefined : r.stats(r.at(18), r.len(18), IFLA_STATS64);
+    const group = u32(view, idx[s + 28], idx[s + 29], IFLA_GROUP);
+    const promiscuity = u32(view, idx[s + 30], idx[s + 31], IFLA_PROMISCUITY);
+    const numTxQueues = u32(view, idx[s + 32], idx[s + 33], IFLA_NUM_TX_QUEUES);
+    const numRxQueues = u32(view, idx[s + 34], idx[s + 35], IFLA_NUM_RX_QUEUES);
+    const linkStats = stats(view, idx[s + 36], idx[s + 37]);
     let kind: string | undefined;
     let needsKindCodec = false;
-    const infoAt = r.at(19), infoLen = r.len(19);
+    const infoAt = idx[s + 38], infoLen = idx[s + 39];
     if (infoAt >= 0) {
       // The kind is read here; anything more is the kind codecs' (below, in one native call).
       for (let i = infoAt; i + 4 <= infoAt + infoLen;) {
         const ilen = view.getUint16(i, true);
         if (ilen < 4 || i + ilen > infoAt + infoLen) throw new MalformedMessage(`malformed attribute: length ${ilen} in IFLA_LINKINFO`);
         const itype = view.getUint16(i + 2, true) & NLA_TYPE_MASK;
-        if (itype === IFLA_INFO_KIND) kind = r.kind(i + 4, ilen - 4);
-        else if (itype === IFLA_INFO_DATA || itype === IFLA_INFO_SLAVE_KIND || itype === IFLA_INFO_SLAVE_DATA) needsKindCodec = true;
+        if (itype === IFLA_INFO_KIND) {
+          if (kindAt >= 0 && ilen - 4 === kindLen && sameBytes(buf, kindAt, i + 4, kindLen)) kind = kindText;
+          else {
+            kind = kindText = str(buf, i + 4, ilen - 4)!;
+            kindAt = i + 4;
+            kindLen = ilen - 4;
+          }
+        } else if (itype === IFLA_INFO_DATA || itype === IFLA_INFO_SLAVE_KIND || itype === IFLA_INFO_SLAVE_DATA) needsKindCodec = true;
         i += align4(ilen);
       }
     }
     let l: Link;
     if (name !== undefined && mtu !== undefined && minMtu !== undefined && maxMtu !== undefined && address !== undefined &&
         broadcast !== undefined && txqlen !== undefined && operstate !== undefined && carrier !== undefined && group !== undefined &&
-        promiscuity !== undefined && numTxQueues !== undefined && numRxQueues !== undefined && stats !== undefined) {
+        promiscuity !== undefined && numTxQueues !== undefined && numRxQueues !== undefined && linkStats !== undefined) {
       // What every link of a real kernel has: one literal, so that the object is
       // made whole at once (fields added one by one outgrow it again and again).
-      l = { index, family, type, flags, up, name, mtu, minMtu, maxMtu, address, broadcast, txqlen, operstate, carrier, group, promiscuity, numTxQueues, numRxQueues, stats };
+      l = { index, family, type, flags, up, name, mtu, minMtu, maxMtu, address, broadcast, txqlen, operstate, carrier, group, promiscuity, numTxQueues, numRxQueues, stats: linkStats };
     } else {
       l = { index, family, type, flags, up } as Link;
       if (name !== undefined) l.name = name;
@@ -333,7 +323,7 @@ export function buildLinks(buf: Buffer, idx: Int32Array, links: Link[] = [], kee
       if (promiscuity !== undefined) l.promiscuity = promiscuity;
       if (numTxQueues !== undefined) l.numTxQueues = numTxQueues;
       if (numRxQueues !== undefined) l.numRxQueues = numRxQueues;
-      if (stats !== undefined) l.stats = stats;
+      if (linkStats !== undefined) l.stats = linkStats;
     }
     // Then what only some links have, always in this order, so that links alike share their hidden class.
     if (permAddress !== undefined) l.permAddress = permAddress;
