@@ -164,11 +164,17 @@ export async function removeNetwork(rt: Runtime, name: string): Promise<NetworkR
   return net;
 }
 
-/** Kernel and firewall objects of a network; what is gone already is not an error. */
+/**
+ * Kernel and firewall objects of a network; what is gone already is not an
+ * error. Both at once: deleting a bridge waits 20-50 ms for the kernel (an
+ * RCU grace period), time the firewall's work fills.
+ */
 export async function deleteNetworkObjects(rt: Runtime, net: NetworkRecord): Promise<void> {
   const fw = rt.firewall();
-  if (fw) await fw.teardownNetwork(net);
-  await networkDriver(net.driver).remove(net, await rt.host());
+  const host = await rt.host();
+  const [firewall, link] = await Promise.allSettled([fw?.teardownNetwork(net), networkDriver(net.driver).remove(net, host)]);
+  if (firewall.status === 'rejected') throw firewall.reason;
+  if (link.status === 'rejected') throw link.reason;
 }
 
 /** `docker network prune`: removes user-defined networks nothing is connected to. */
