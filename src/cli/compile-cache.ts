@@ -7,8 +7,11 @@
 // the command ran, so it covers the functions the command used, not only the
 // files' top level.
 //
-// Never wrong, at worst slower: an entry is used only for the exact source it
-// was made from (SHA-1 of the file's text), V8 itself refuses code from
+// Never wrong, at worst slower: an entry is used only for the file it was
+// made from as it was then: same device, inode, size, modification and
+// change time (ctime, which every write sets and no one can set back short of
+// turning the clock back; hashing the text instead cost 2-10 ms a start),
+// and the same length of text; V8 itself refuses code from
 // another V8 version or other flags (the file is then written anew), the file
 // is replaced by rename (never seen half-written), and any failure to read or
 // write it only means compiling as usual. The cache lives in the state folder
@@ -16,7 +19,6 @@
 // its folder belong to this user and nobody else can write them: loading
 // compiled code from a file others can change would let them run code as
 // root. NETPLUMB_COMPILE_CACHE=0 turns it off.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vm from 'vm';
@@ -113,7 +115,13 @@ export function enableCompileCache(): void {
     // Only this package's CommonJS files; a file with import() needs Node's own compile (its import hook).
     if ((format !== undefined && format !== 'commonjs') || !filename.startsWith(PACKAGE_ROOT) || content.startsWith('#!') || content.includes('import('))
       return compile.call(this, content, filename, format);
-    const hash = crypto.createHash('sha1').update(content).digest('base64');
+    let hash: string;
+    try {
+      const st = fs.statSync(filename, { bigint: true });
+      hash = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${content.length}`;
+    } catch {
+      return compile.call(this, content, filename, format);
+    }
     const entry = old[filename];
     const cachedData = stored && entry && entry[0] === hash ? stored.data.subarray(entry[1], entry[1] + entry[2]) : undefined;
     const script = new vm.Script(loader.wrap(content), { filename, cachedData });

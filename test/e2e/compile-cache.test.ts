@@ -54,11 +54,11 @@ describe('e2e: CLI compile cache', function () {
     const rewritten = fs.statSync(cacheFile());
     assert.notStrictEqual(rewritten.ino, garbled, 'garbled code must be replaced');
     assert.notDeepStrictEqual(fs.readFileSync(cacheFile()).subarray(headerEnd, headerEnd + 64), data.subarray(headerEnd, headerEnd + 64));
-    // An entry for other source text (its hash differs) is not used either.
+    // An entry made for the file as it was before (its key differs) is not used either.
     const header = JSON.parse(fs.readFileSync(cacheFile()).toString('utf8', 4, headerEnd)) as { entries: Record<string, [string, number, number]> };
     const main = Object.keys(header.entries).find((f) => f.endsWith(path.join('cli', 'network.js')))!;
     assert.ok(main, 'the cache has an entry for src/cli/network.js');
-    header.entries[main][0] = 'not-the-hash-of-this-source';
+    header.entries[main][0] = 'not-the-key-of-this-file';
     const head = Buffer.from(JSON.stringify(header));
     const length = Buffer.alloc(4);
     length.writeUInt32LE(head.length);
@@ -66,6 +66,20 @@ describe('e2e: CLI compile cache', function () {
     const edited = fs.statSync(cacheFile()).ino;
     assert.strictEqual(help(), expected);
     assert.notStrictEqual(fs.statSync(cacheFile()).ino, edited, 'an entry for other source text must be compiled anew and saved');
+  });
+
+  it('a file changed since, even with its modification time put back, is compiled anew', () => {
+    const expected = help({ NETPLUMB_COMPILE_CACHE: '0' });
+    help();
+    const before = fs.statSync(cacheFile()).ino;
+    assert.strictEqual(help(), expected);
+    assert.strictEqual(fs.statSync(cacheFile()).ino, before);
+    // What an editor that keeps the mtime, or \`cp -p\`, leaves: the same times, a new ctime.
+    const file = path.join(__dirname, '..', '..', 'src', 'cli', 'network.js');
+    const st = fs.statSync(file);
+    fs.utimesSync(file, st.atime, st.mtime);
+    assert.strictEqual(help(), expected);
+    assert.notStrictEqual(fs.statSync(cacheFile()).ino, before, 'the changed file must not be run from its old code');
   });
 
   it('is neither read nor written when others can write its folder or the file', () => {
