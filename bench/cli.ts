@@ -1,7 +1,9 @@
 // Measurements 4 and 5: the CLI as a user runs it, timed around each process.
 //  4. wall time of `netplumb network create` / `network rm`, and of
 //     `netplumb run --rm --net NET -- true` (with `-p` when this build can
-//     publish), against `node -e 0` (what starting Node alone costs);
+//     publish), against `node -e 0` (what starting Node alone costs); create
+//     and rm again with NETPLUMB_COMPILE_CACHE=0 (every module compiled from
+//     source: what the CLI's code cache saves);
 //  5. 10 and 50 concurrent `netplumb create --net NET`: total wall time, and
 //     every sandbox's address read back through `ip -j addr` (no address
 //     handed out twice).
@@ -21,9 +23,9 @@ function netplumb(args: string[]): { status: number; stderr: string; stdout: str
   return { status: r.status ?? 1, stderr: r.stderr, stdout: r.stdout };
 }
 
-function timed(cmd: string, args: string[], what: string): number {
+function timed(cmd: string, args: string[], what: string, env?: NodeJS.ProcessEnv): number {
   const t0 = monotonicNs();
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env && { ...process.env, ...env } });
   const ns = monotonicNs() - t0;
   if (r.status !== 0) throw new Error(`${what}: exited ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`);
   return ns;
@@ -32,7 +34,8 @@ function timed(cmd: string, args: string[], what: string): number {
 /** Measurement 4: median wall time of each command over `runs` runs, interleaved. */
 export function measureCli(runs: number): CliRow[] {
   const node = process.execPath;
-  const times = { node: [] as number[], create: [] as number[], rm: [] as number[], run: [] as number[], runP: [] as number[] };
+  const times = { node: [] as number[], create: [] as number[], rm: [] as number[], createCold: [] as number[], rmCold: [] as number[], run: [] as number[], runP: [] as number[] };
+  const noCache = { NETPLUMB_COMPILE_CACHE: '0' };
   let publishSkip: string | undefined;
   // A network for run: created once, untimed.
   run(node, [CLI, 'network', 'create', '--subnet', '10.221.0.0/24', 'benchrun']);
@@ -40,6 +43,8 @@ export function measureCli(runs: number): CliRow[] {
     times.node.push(timed(node, ['-e', '0'], 'node -e 0'));
     times.create.push(timed(node, [CLI, 'network', 'create', '--subnet', '10.220.0.0/24', 'benchcli'], 'netplumb network create'));
     times.rm.push(timed(node, [CLI, 'network', 'rm', 'benchcli'], 'netplumb network rm'));
+    times.createCold.push(timed(node, [CLI, 'network', 'create', '--subnet', '10.220.0.0/24', 'benchcli'], 'netplumb network create', noCache));
+    times.rmCold.push(timed(node, [CLI, 'network', 'rm', 'benchcli'], 'netplumb network rm', noCache));
     times.run.push(timed(node, [CLI, 'run', '--rm', '--net', 'benchrun', '--', 'true'], 'netplumb run --rm'));
     if (publishSkip === undefined) {
       const t0 = monotonicNs();
@@ -58,6 +63,8 @@ export function measureCli(runs: number): CliRow[] {
     { what: 'node -e 0 (Node starting, for reference)', runs, ms: ms(times.node) },
     { what: 'netplumb network create', runs, ms: ms(times.create) },
     { what: 'netplumb network rm', runs, ms: ms(times.rm) },
+    { what: 'netplumb network create, NETPLUMB_COMPILE_CACHE=0', runs, ms: ms(times.createCold) },
+    { what: 'netplumb network rm, NETPLUMB_COMPILE_CACHE=0', runs, ms: ms(times.rmCold) },
     { what: 'netplumb run --rm --net NET -- true', runs, ms: ms(times.run) },
   ];
   rows.push(publishSkip

@@ -2,6 +2,8 @@
 // netplumb: Docker-style container networks without a daemon. This file only
 // wires the commands; each lives in its own file. Errors are one line,
 // `netplumb: ...`, exit 1 (2 for usage); --debug adds the stack trace.
+import { enableCompileCache } from './compile-cache';
+enableCompileCache(); // first, so that every module after it (commander too) is compiled from the cache
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './context';
 

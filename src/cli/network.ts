@@ -1,11 +1,17 @@
 // `netplumb network create | ls | inspect | rm | prune | connect | disconnect`
 import type { Command } from 'commander';
 import { createNetwork, listNetworks, pruneNetworks, removeNetwork } from '../net/network';
-import { inspectNetworkAsDocker } from '../net/observe/inspect';
-import { connectNetwork, disconnectNetwork } from '../net/connect';
+import type * as Inspect from '../net/observe/inspect';
+import type * as Connect from '../net/connect';
 import { checkAlias } from '../net/name-options';
 import { collect, eachName, keyValues, parseMtu, printInspected, usage, withRuntime } from './context';
 import { printJson, printTable, shortId } from './output';
+
+// What only some subcommands use is loaded when they run, not for every `network` command.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const inspect = () => require('../net/observe/inspect') as typeof Inspect;
+const connect = () => require('../net/connect') as typeof Connect;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function registerNetwork(program: Command): void {
   const network = program.command('network').description('manage networks');
@@ -49,7 +55,7 @@ export function registerNetwork(program: Command): void {
     .description('show networks in detail, as JSON in the shape of docker network inspect')
     .argument('<name...>')
     .action(async (names: string[]) => {
-      await withRuntime((rt) => printInspected(names, (name) => inspectNetworkAsDocker(rt, name)));
+      await withRuntime((rt) => printInspected(names, (name) => inspect().inspectNetworkAsDocker(rt, name)));
     });
 
   network.command('rm').alias('remove')
@@ -77,7 +83,7 @@ export function registerNetwork(program: Command): void {
     .option('--alias <name>', 'another name the sandbox has on this network (repeatable)', collect, [])
     .action(async (networkName: string, sandbox: string, o: { ip?: string; alias: string[] }) => {
       for (const alias of o.alias) usage(() => checkAlias(alias));
-      await withRuntime((rt) => connectNetwork(rt, networkName, sandbox, { ip: o.ip, aliases: o.alias }).then(() => undefined), true);
+      await withRuntime((rt) => connect().connectNetwork(rt, networkName, sandbox, { ip: o.ip, aliases: o.alias }).then(() => undefined), true);
     });
 
   network.command('disconnect')
@@ -85,6 +91,6 @@ export function registerNetwork(program: Command): void {
     .argument('<network>')
     .argument('<sandbox>')
     .action(async (networkName: string, sandbox: string) => {
-      await withRuntime((rt) => disconnectNetwork(rt, networkName, sandbox), true);
+      await withRuntime((rt) => connect().disconnectNetwork(rt, networkName, sandbox), true);
     });
 }

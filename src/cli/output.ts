@@ -1,6 +1,6 @@
 // How the CLI prints: borderless, column-aligned tables like docker's (cli-table3),
 // JSON with --json, and key: value blocks for inspect.
-import Table from 'cli-table3';
+import type Table from 'cli-table3';
 
 const borderless = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
@@ -9,7 +9,10 @@ const borderless = {
 
 /** Prints rows under a header, columns aligned, no borders. */
 export function printTable(head: string[], rows: string[][]): void {
-  const table = new Table({ head, chars: borderless, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
+  // Loaded here, not at the top: the commands that print no table need not load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const TableClass = require('cli-table3') as typeof Table;
+  const table = new TableClass({ head, chars: borderless, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
   table.push(...rows);
   process.stdout.write(`${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
 }

@@ -2,7 +2,7 @@
 // Docker's, skipping what the host already routes), validating --subnet,
 // --ip-range, --gateway and --aux-address, and handing out addresses
 // round-robin inside one store transaction. IPv4.
-import IPCIDR from 'ip-cidr';
+import type IPCIDRClass from 'ip-cidr';
 import { isIPv4 } from 'net';
 import { NetplumbError } from './errors';
 import type { NetworkRecord, StateTx } from './state/store';
@@ -23,14 +23,20 @@ export function numberToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+// ip-cidr (and the four modules under it) is loaded on first use: most commands
+// that load this file (`network rm`, `rm`, `ps`) parse no prefix.
+let ipcidr: typeof IPCIDRClass | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const IPCIDR = () => (ipcidr ??= require('ip-cidr') as typeof IPCIDRClass);
+
 /** Parses an IPv4 CIDR whose host bits are zero; `what` names the option in errors. */
 export function parsePrefix(text: string, what: string): Prefix {
   const [address, len] = text.split('/');
-  if (len === undefined || !isIPv4(address) || !IPCIDR.isValidCIDR(text)) {
-    if (len !== undefined && IPCIDR.isValidCIDR(text)) throw new NetplumbError(`${what} ${text}: only IPv4 networks are supported`);
+  if (len === undefined || !isIPv4(address) || !IPCIDR().isValidCIDR(text)) {
+    if (len !== undefined && IPCIDR().isValidCIDR(text)) throw new NetplumbError(`${what} ${text}: only IPv4 networks are supported`);
     throw new NetplumbError(`${what} ${JSON.stringify(text)} is not an IPv4 prefix in CIDR form (like 10.1.0.0/16)`);
   }
-  const cidr = new IPCIDR(text);
+  const cidr = new (IPCIDR())(text);
   const start = cidr.start<string>();
   if (start !== address) throw new NetplumbError(`${what} ${text} has host bits set; the prefix is ${start}/${len}`);
   return { cidr: text, prefixlen: Number(len), first: ipToNumber(start), last: ipToNumber(cidr.end<string>()) };
@@ -38,7 +44,7 @@ export function parsePrefix(text: string, what: string): Prefix {
 
 /** Any prefix, host bits allowed (a host route or an address with its prefix length). */
 export function coveringPrefix(address: string, prefixlen: number): Prefix {
-  const cidr = new IPCIDR(`${address}/${prefixlen}`);
+  const cidr = new (IPCIDR())(`${address}/${prefixlen}`);
   const start = cidr.start<string>();
   return { cidr: `${start}/${prefixlen}`, prefixlen, first: ipToNumber(start), last: ipToNumber(cidr.end<string>()) };
 }

@@ -199,12 +199,21 @@ export async function finishNetworkRemoval(rt: Runtime, net: NetworkRecord): Pro
   });
 }
 
-/** Kernel and firewall objects of a network; what is gone already is not an error. */
+/**
+ * Kernel and firewall objects of a network (and the source guard's table
+ * with the last bridge network); what is gone already is not an error. All
+ * at once: deleting a bridge waits 20-50 ms for the kernel (an RCU grace
+ * period), time the nf_tables work fills.
+ */
 export async function deleteNetworkObjects(rt: Runtime, net: NetworkRecord): Promise<void> {
   const fw = rt.firewall();
-  if (fw) await fw.teardownNetwork(net);
-  await networkDriver(net.driver).remove(net, await rt.host());
-  if (net.driver === 'bridge') await dropGuardUnlessBridges(rt, net.id);
+  const host = await rt.host();
+  const results = await Promise.allSettled([
+    fw?.teardownNetwork(net),
+    networkDriver(net.driver).remove(net, host),
+    net.driver === 'bridge' ? dropGuardUnlessBridges(rt, net.id) : undefined,
+  ]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 /** The source guard's table comes with the first bridge network (so a network's sandboxes come and go without changing tables)... */

@@ -5,10 +5,9 @@ import { spawn } from 'child_process';
 import { closeSync, mkdirSync, openSync, promises as fs } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { controlSocketPath, ControlReply, DEFAULT_RUNTIME_DIR, EXITING, LineReader, logFilePath, ServedNetwork } from './control';
+import { controlSocketPath, ControlReply, DEFAULT_RUNTIME_DIR, DnsServerError, EXITING, LineReader, logFilePath, ServedNetwork } from './control';
 import { DnsNetwork, validateDnsNetwork } from './network';
 import { HOST_RESOLV_CONF } from './resolvconf';
-import { DnsServerError } from './server';
 
 export interface DnsClientOptions {
   /** Where the control socket, pid file and log live. Default /run/netplumb. */

@@ -19,6 +19,17 @@ import type { DnsNetwork } from './network';
 
 export const DEFAULT_RUNTIME_DIR = '/run/netplumb';
 
+/** An error the control protocol reports with a code, such as EADDRINUSE. */
+export class DnsServerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DnsServerError';
+  }
+}
+
 export type ControlRequest =
   | { id: number; op: 'ping' }
   | { id: number; op: 'status' }

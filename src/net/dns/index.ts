@@ -5,8 +5,16 @@ export { ensureDnsServer, setNetwork, removeNetwork, dnsServerStatus } from './c
 export type { DnsClientOptions, DnsServerStatus } from './client';
 export type { DnsNetwork, DnsSubnet, DnsMember } from './network';
 export { validateDnsNetwork } from './network';
-export { DnsServer, DnsServerError } from './server';
+export { DnsServerError } from './control';
 export type { DnsServerOptions } from './server';
+// The server itself (with dns-packet and its forwarder, a dozen modules) is
+// loaded when first used: the networking layer only talks to it through the
+// client, and every mutating command loads this file.
+import type * as Server from './server';
+export type DnsServer = Server.DnsServer;
+export declare const DnsServer: typeof Server.DnsServer;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+Object.defineProperty(exports, 'DnsServer', { enumerable: true, get: () => (require('./server') as typeof Server).DnsServer });
 export type { ServedNetwork } from './control';
 export { DEFAULT_RUNTIME_DIR } from './control';
 export { containerResolvConf, parseResolvConf, readResolvConf, readHostResolvConfForContainers } from './resolvconf';

@@ -14,6 +14,7 @@ import { NameTable } from './table';
 import { TcpFrameReader, tcpFrame } from './tcp-frames';
 import { DNS_PORT, Forwarder, HostResolvers } from './upstream';
 import { HOST_RESOLV_CONF } from './resolvconf';
+import { DnsServerError } from './control';
 
 export interface DnsServerOptions {
   /** The host resolv.conf whose nameservers get forwarded queries. Default /etc/resolv.conf. */
@@ -24,16 +25,7 @@ export interface DnsServerOptions {
   log?: (line: string) => void;
 }
 
-/** An error the control protocol reports with a code, such as EADDRINUSE. */
-export class DnsServerError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DnsServerError';
-  }
-}
+export { DnsServerError } from './control';
 
 /** Answers a local name get; 0 so that no cache keeps a name after its container leaves. */
 const LOCAL_TTL = 0;
