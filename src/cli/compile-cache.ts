@@ -63,6 +63,18 @@ function readCache(file: string, uid: number): { header: Header; data: Buffer } 
   }
 }
 
+/**
+ * The cache folder, in a state folder that already exists: a command that
+ * made none (refused, or only reading) must not leave one behind.
+ */
+function makeCacheDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 function writeCache(file: string, entries: Map<string, { hash: string; code: Buffer }>): void {
   const header: Header = { entries: {} };
   let offset = 0;
@@ -73,7 +85,7 @@ function writeCache(file: string, entries: Map<string, { hash: string; code: Buf
   const head = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(head.length);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeCacheDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, Buffer.concat([length, head, ...[...entries.values()].map((e) => e.code)]), { mode: 0o600, flag: 'wx' });
@@ -99,7 +111,7 @@ export function enableCompileCache(): void {
   }
   const loader = Module as unknown as Loader;
   if (typeof loader.enableCompileCache === 'function') {
-    try { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); loader.enableCompileCache(dir); } catch { /* compile as usual */ }
+    try { makeCacheDir(dir); loader.enableCompileCache(dir); } catch { /* compile as usual (no state folder yet) */ }
     return;
   }
 

@@ -96,7 +96,16 @@ describe('security: state files are 0600 under a 0700 folder', function () {
     assert.strictEqual(fs.statSync(dir).mode & 0o777, 0o700);
     const files = fs.readdirSync(dir);
     assert.ok(files.includes('netplumb.db') && files.includes('events.jsonl'), files.join(' '));
-    for (const f of files) assert.strictEqual(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, `${f} is ${(fs.statSync(path.join(dir, f)).mode & 0o777).toString(8)}`);
+    // Folders in it (the CLI's code cache) 0700, files 0600.
+    const walk = (d: string): void => {
+      for (const f of fs.readdirSync(d)) {
+        const st = fs.statSync(path.join(d, f));
+        const want = st.isDirectory() ? 0o700 : 0o600;
+        assert.strictEqual(st.mode & 0o777, want, `${path.join(d, f)} is ${(st.mode & 0o777).toString(8)}`);
+        if (st.isDirectory()) walk(path.join(d, f));
+      }
+    };
+    walk(dir);
     assert.strictEqual(fs.statSync('/run/netplumb/sandboxes').mode & 0o077, 0);
     for (const f of ['modes1', 'modes1.log']) assert.strictEqual(fs.statSync(`/run/netplumb/sandboxes/${f}`).mode & 0o777, 0o600, f);
   });
