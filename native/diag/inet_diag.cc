@@ -27,13 +27,11 @@ void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list sockets";
   ctx.object = std::string(family == AF_INET ? "inet" : "inet6") + " " +
                (protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "sctp");
-  ctx.dump = true;
   inet_diag_req_v2 req{};
   req.sdiag_family = static_cast<uint8_t>(family);
   req.sdiag_protocol = static_cast<uint8_t>(protocol);
   req.idiag_states = static_cast<uint32_t>(getUint(args, "states", UINT32_MAX).value_or(UINT32_MAX));
-  b.beginMessage(SOCK_DIAG_BY_FAMILY, 0);
-  b.putHeader(req);
+  beginDumpRequest(b, ctx, SOCK_DIAG_BY_FAMILY, req);
   b.endMessage();
 }
 

@@ -10,18 +10,13 @@ const Names kPolicies = {{"accept", NF_ACCEPT}, {"drop", NF_DROP}};
 
 // args: family, table, name, [hook: {hook, priority, device}, type, policy, userdata]
 void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
-  std::string table = requireString(args, "table"), name = requireString(args, "name");
   ctx.action = "add chain";
-  ctx.object = table + "/" + name;
+  uint8_t family = beginTableObject(args, b, ctx, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME);
   const Object* hook = getObject(args, "hook");
   auto type = getString(args, "type");
   auto policy = getName(args, "policy", kPolicies);
   if (!hook && (type || policy)) throw ArgumentError("type and policy belong to base chains: give a hook");
   if (hook && !type) throw ArgumentError("type: a base chain needs a type (filter, nat, route)");
-  beginMessage(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, family);
-  b.putString(NFTA_CHAIN_TABLE, table);
-  b.putString(NFTA_CHAIN_NAME, name);
   if (hook) {
     b.putString(NFTA_CHAIN_TYPE, *type);
     if (policy) b.putBe32(NFTA_CHAIN_POLICY, *policy);
@@ -38,33 +33,22 @@ void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 
 // args: family, table, name
 void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
-  std::string table = requireString(args, "table"), name = requireString(args, "name");
   ctx.action = "delete chain";
-  ctx.object = table + "/" + name;
-  beginMessage(b, NFT_MSG_DELCHAIN, 0, family);
-  b.putString(NFTA_CHAIN_TABLE, table);
-  b.putString(NFTA_CHAIN_NAME, name);
+  beginTableObject(args, b, ctx, NFT_MSG_DELCHAIN, 0, NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME);
   b.endMessage();
 }
 
 // args: family, table, name: removes every rule of the chain (`nft flush chain`).
 void encodeFlush(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
-  std::string table = requireString(args, "table"), name = requireString(args, "name");
   ctx.action = "flush chain";
-  ctx.object = table + "/" + name;
-  beginMessage(b, NFT_MSG_DELRULE, 0, family);
-  b.putString(NFTA_RULE_TABLE, table);
-  b.putString(NFTA_RULE_CHAIN, name);
+  beginTableObject(args, b, ctx, NFT_MSG_DELRULE, 0, NFTA_RULE_TABLE, NFTA_RULE_CHAIN);
   b.endMessage();
 }
 
 // args: [family]
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list chains";
-  ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETCHAIN, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginDump(args, b, ctx, NFT_MSG_GETCHAIN);
   b.endMessage();
 }
 

@@ -17,6 +17,22 @@ void beginMessage(MessageBuilder& b, int msg, uint16_t flags, uint8_t family) {
   b.putHeader(gen);
 }
 
+uint8_t beginTableObject(const Object& args, MessageBuilder& b, RequestContext& ctx, int msg, uint16_t flags,
+                         uint16_t tableAttr, uint16_t nameAttr, std::string_view nameKey) {
+  uint8_t family = requireFamily(args);
+  std::string table = requireString(args, "table"), name = requireString(args, nameKey);
+  ctx.object = table + "/" + name;
+  beginMessage(b, msg, flags, family);
+  b.putString(tableAttr, table);
+  b.putString(nameAttr, name);
+  return family;
+}
+
+void beginDump(const Object& args, MessageBuilder& b, RequestContext& ctx, int msg) {
+  ctx.dump = true;
+  beginMessage(b, msg, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+}
+
 namespace {
 std::string listNames(const Names& names) {
   std::string out;

@@ -29,6 +29,19 @@ constexpr uint16_t messageType(int msg) { return static_cast<uint16_t>((NFNL_SUB
 // Starts an nf_tables message: nlmsghdr and nfgenmsg (version NFNETLINK_V0, res_id 0).
 void beginMessage(MessageBuilder& b, int msg, uint16_t flags, uint8_t family);
 
+// Starts a request about one named object of a table (a chain, a set, a
+// chain's rules): args "family", "table" and args[nameKey] become the
+// nfgenmsg family and the attributes tableAttr and nameAttr, in that order,
+// and ctx.object "table/name". Returns the family; the caller adds the rest
+// and ends the message.
+uint8_t beginTableObject(const Object& args, MessageBuilder& b, RequestContext& ctx, int msg, uint16_t flags,
+                         uint16_t tableAttr, uint16_t nameAttr, std::string_view nameKey = "name");
+
+// Starts a dump request (NFT_MSG_GET*): of one family when args has "family",
+// of all of them (NFPROTO_UNSPEC) when not. The caller adds any filter
+// attributes and ends the message.
+void beginDump(const Object& args, MessageBuilder& b, RequestContext& ctx, int msg);
+
 // A kernel value and the name nft gives it.
 struct Name {
   std::string_view name;

@@ -7,18 +7,9 @@
 namespace np::nft {
 namespace {
 
-void putTableChain(const Object& args, MessageBuilder& b, RequestContext& ctx, std::string& table, std::string& chain) {
-  table = requireString(args, "table");
-  chain = requireString(args, "chain");
-  ctx.object = table + "/" + chain;
-  b.putString(NFTA_RULE_TABLE, table);
-  b.putString(NFTA_RULE_CHAIN, chain);
-}
-
 // args: family, table, chain, expressions, [userdata, position (a rule handle),
 //        insert (before position, or at the start), handle (replace that rule), echo]
 void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
   const Array* exprs = getArray(args, "expressions");
   if (!exprs) throw ArgumentError("expressions: required");
   auto handle = getUint(args, "handle", UINT64_MAX >> 11);
@@ -30,9 +21,7 @@ void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   // goes before position, or first; `nft replace rule ... handle N`.
   uint16_t flags = handle ? NLM_F_REPLACE : insert ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_APPEND;
   if (getBool(args, "echo").value_or(false)) flags |= NLM_F_ECHO;
-  beginMessage(b, NFT_MSG_NEWRULE, flags, family);
-  std::string table, chain;
-  putTableChain(args, b, ctx, table, chain);
+  beginTableObject(args, b, ctx, NFT_MSG_NEWRULE, flags, NFTA_RULE_TABLE, NFTA_RULE_CHAIN, "chain");
   if (handle) b.putBe64(NFTA_RULE_HANDLE, *handle);
   if (position) b.putBe64(NFTA_RULE_POSITION, *position);
   encodeExpressions(b, NFTA_RULE_EXPRESSIONS, *exprs);
@@ -42,12 +31,9 @@ void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 
 // args: family, table, chain, handle
 void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
   ctx.action = "delete rule";
   uint64_t handle = requireUint(args, "handle", UINT64_MAX >> 11);
-  beginMessage(b, NFT_MSG_DELRULE, 0, family);
-  std::string table, chain;
-  putTableChain(args, b, ctx, table, chain);
+  beginTableObject(args, b, ctx, NFT_MSG_DELRULE, 0, NFTA_RULE_TABLE, NFTA_RULE_CHAIN, "chain");
   ctx.object += " handle " + std::to_string(handle);
   b.putBe64(NFTA_RULE_HANDLE, handle);
   b.endMessage();
@@ -56,8 +42,7 @@ void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 // args: family, [table, chain]: the kernel filters the dump by them.
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list rules";
-  ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETRULE, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginDump(args, b, ctx, NFT_MSG_GETRULE);
   auto table = getString(args, "table");
   auto chain = getString(args, "chain");
   if (chain && !table) throw ArgumentError("chain: give its table too");

@@ -20,18 +20,14 @@ uint32_t u32Arg(const Object& args, std::string_view key) {
 // args: family, table, name, keyType, keyLen, [flags, dataType, dataLen, policy,
 //        id, size, fields (lengths of concatenated key fields), timeout, gcInterval, userdata]
 void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
-  std::string table = requireString(args, "table"), name = requireString(args, "name");
   ctx.action = "add set";
-  ctx.object = table + "/" + name;
+  bool exclusive = getBool(args, "exclusive").value_or(false);
+  beginTableObject(args, b, ctx, NFT_MSG_NEWSET, exclusive ? NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE, NFTA_SET_TABLE,
+                   NFTA_SET_NAME);
   uint32_t flags = getFlags(args, "flags", kSetFlags);
   auto dataType = getUint(args, "dataType", UINT32_MAX);
   if (((flags & NFT_SET_MAP) != 0) != dataType.has_value())
     throw ArgumentError("dataType: a map (flags 'map') needs dataType and dataLen, a set has neither");
-  beginMessage(b, NFT_MSG_NEWSET, getBool(args, "exclusive").value_or(false) ? NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE,
-               family);
-  b.putString(NFTA_SET_TABLE, table);
-  b.putString(NFTA_SET_NAME, name);
   b.putBe32(NFTA_SET_FLAGS, flags);
   b.putBe32(NFTA_SET_KEY_TYPE, u32Arg(args, "keyType"));
   b.putBe32(NFTA_SET_KEY_LEN, u32Arg(args, "keyLen"));
@@ -63,21 +59,15 @@ void encodeAdd(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 
 // args: family, table, name
 void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
-  uint8_t family = requireFamily(args);
-  std::string table = requireString(args, "table"), name = requireString(args, "name");
   ctx.action = "delete set";
-  ctx.object = table + "/" + name;
-  beginMessage(b, NFT_MSG_DELSET, 0, family);
-  b.putString(NFTA_SET_TABLE, table);
-  b.putString(NFTA_SET_NAME, name);
+  beginTableObject(args, b, ctx, NFT_MSG_DELSET, 0, NFTA_SET_TABLE, NFTA_SET_NAME);
   b.endMessage();
 }
 
 // args: family, [table]
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list sets";
-  ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETSET, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginDump(args, b, ctx, NFT_MSG_GETSET);
   if (auto table = getString(args, "table")) {
     ctx.object = *table;
     b.putString(NFTA_SET_TABLE, *table);

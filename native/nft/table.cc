@@ -47,8 +47,7 @@ void encodeGet(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 // args: [family] (all families when absent)
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list tables";
-  ctx.dump = true;
-  beginMessage(b, NFT_MSG_GETTABLE, 0, findField(args, "family") ? requireFamily(args) : static_cast<uint8_t>(NFPROTO_UNSPEC));
+  beginDump(args, b, ctx, NFT_MSG_GETTABLE);
   b.endMessage();
 }
 

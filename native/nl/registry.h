@@ -34,6 +34,17 @@ struct RequestCodec {
   void (*encode)(const Object& args, MessageBuilder& builder, RequestContext& ctx);
 };
 
+// Starts a dump request: marks ctx a dump (the engine then adds NLM_F_DUMP and
+// asks no ack) and writes nlmsghdr and the family's fixed header, whose fields
+// are the filters the kernel reads there. The caller adds filter attributes
+// and ends the message.
+template <typename Header>
+void beginDumpRequest(MessageBuilder& b, RequestContext& ctx, uint16_t type, const Header& header) {
+  ctx.dump = true;
+  b.beginMessage(type, 0);
+  b.putHeader(header);
+}
+
 // Turns one reply message into a plain object.
 using ReplyParser = Value (*)(const nlmsghdr* nlh);
 

@@ -42,19 +42,24 @@ void encodeOne(MessageBuilder& b, RequestContext& ctx, void (*fn)(const Object&,
   offsets.push_back(NLMSG_ALIGN(start));
 }
 
+// A transaction's begin or end marker: no request of the caller's, and no reply expected.
+void appendMarker(Encoded& e, void (*encodeMarker)(MessageBuilder&, RequestContext&)) {
+  RequestContext ctx;
+  ctx.expectReply = false;
+  size_t start = e.builder.size();
+  encodeMarker(e.builder, ctx);
+  e.offsets.push_back(start);
+  e.requestOf.push_back(-1);
+  e.markers.push_back(std::move(ctx));
+}
+
 Encoded encodeStream(const std::vector<Request>& requests, bool transaction, int protocol) {
   Encoded e;
   const TransactionCodec* tx = nullptr;
   if (transaction) {
     tx = findTransactionCodec(protocol);
     if (!tx) throw ArgumentError("this protocol has no transactions");
-    RequestContext ctx;
-    ctx.expectReply = false;
-    size_t start = e.builder.size();
-    tx->begin(e.builder, ctx);
-    e.offsets.push_back(start);
-    e.requestOf.push_back(-1);
-    e.markers.push_back(std::move(ctx));
+    appendMarker(e, tx->begin);
   }
   e.contexts.resize(requests.size());
   for (size_t i = 0; i < requests.size(); i++) {
@@ -82,13 +87,7 @@ Encoded encodeStream(const std::vector<Request>& requests, bool transaction, int
       h->nlmsg_flags |= NLM_F_ACK;
   }
   if (tx) {
-    RequestContext ctx;
-    ctx.expectReply = false;
-    size_t start = e.builder.size();
-    tx->end(e.builder, ctx);
-    e.offsets.push_back(start);
-    e.requestOf.push_back(-1);
-    e.markers.push_back(std::move(ctx));
+    appendMarker(e, tx->end);
   }
   return e;
 }

@@ -73,12 +73,10 @@ void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 // args: [family, index]; the kernel filters by index under strict checking.
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list addresses";
-  ctx.dump = true;
-  b.beginMessage(RTM_GETADDR, 0);
   ifaddrmsg ifa{};
   ifa.ifa_family = static_cast<uint8_t>(getUint(args, "family", 255).value_or(AF_UNSPEC));
   ifa.ifa_index = static_cast<uint32_t>(getUint(args, "index", INT32_MAX).value_or(0));
-  b.putHeader(ifa);
+  beginDumpRequest(b, ctx, RTM_GETADDR, ifa);
   b.endMessage();
 }
 

@@ -72,15 +72,13 @@ void fdbDelete(const Object& a, MessageBuilder& b, RequestContext& c) {
 
 // args: [family, index, master]
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx, uint8_t family) {
-  ctx.dump = true;
-  b.beginMessage(RTM_GETNEIGH, 0);
   ndmsg ndm{};
   ndm.ndm_family = family;
   auto index = getUint(args, "index", INT32_MAX);
   // Under strict checking an IP neighbour dump takes the device as NDA_IFINDEX
   // and refuses one in the header; a bridge FDB dump takes it in the header.
   if (family == AF_BRIDGE && index) ndm.ndm_ifindex = static_cast<int>(*index);
-  b.putHeader(ndm);
+  beginDumpRequest(b, ctx, RTM_GETNEIGH, ndm);
   if (family != AF_BRIDGE && index) b.putU32(NDA_IFINDEX, static_cast<uint32_t>(*index));
   if (auto master = getUint(args, "master", INT32_MAX)) b.putU32(NDA_MASTER, static_cast<uint32_t>(*master));
   b.endMessage();

@@ -90,13 +90,11 @@ void encodeDelete(const Object& args, MessageBuilder& b, RequestContext& ctx) {
 // args: [family, table]; table filtering needs strict checking, which the socket has.
 void encodeDump(const Object& args, MessageBuilder& b, RequestContext& ctx) {
   ctx.action = "list routes";
-  ctx.dump = true;
-  b.beginMessage(RTM_GETROUTE, 0);
   rtmsg rtm{};
   rtm.rtm_family = static_cast<uint8_t>(getUint(args, "family", 255).value_or(AF_UNSPEC));
   auto table = getUint(args, "table", UINT32_MAX);
   if (table && *table < 256) rtm.rtm_table = static_cast<uint8_t>(*table);
-  b.putHeader(rtm);
+  beginDumpRequest(b, ctx, RTM_GETROUTE, rtm);
   if (table && *table >= 256) b.putU32(RTA_TABLE, static_cast<uint32_t>(*table));
   b.endMessage();
 }

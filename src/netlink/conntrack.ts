@@ -9,10 +9,11 @@
 // Byte and packet counters appear only with net.netfilter.nf_conntrack_acct=1
 // in that namespace (Netlink.sysctlSet), for connections made after it is set.
 import { SocketAddress, isIP } from 'net';
-import { K, native, type NativeSocket } from '../../bindings';
+import { K, type NativeSocket } from '../../bindings';
 import { NetlinkError } from '../errors';
-import { NetNs } from '../netns';
+import type { NetNs } from '../netns';
 import type { OpenOptions } from './handle';
+import { openSocketIn } from './open-socket';
 
 export type ConntrackFamily = 'ipv4' | 'ipv6';
 
@@ -112,10 +113,7 @@ export class ConntrackHandle {
 
   /** Opens a ctnetlink socket in this process's namespace, or inside `options.netns`. */
   static async open(options: OpenOptions = {}): Promise<ConntrackHandle> {
-    const ns = typeof options.netns === 'string' ? await NetNs.open(options.netns) : options.netns;
-    if (ns !== undefined && !(ns instanceof NetNs)) throw new TypeError('netns: expected a NetNs or the name of a namespace under /run/netns');
-    const socket = new native.NetlinkSocket();
-    await socket.open(K.NETLINK_NETFILTER, ns ? ns.path : null);
+    const { socket, ns } = await openSocketIn(K.NETLINK_NETFILTER, options.netns);
     return new ConntrackHandle(socket, ns);
   }
 

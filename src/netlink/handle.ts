@@ -6,6 +6,7 @@ import { K, native, type NativeIndexSpec, type NativeResult, type NativeSocket }
 import { BatchError, NetlinkError } from '../errors';
 import { NetNs } from '../netns';
 import type { PlannedRequest } from './request';
+import { openSocketIn } from './open-socket';
 import * as links from './links';
 import { buildLinks, decodeLinks, LINK_INDEX } from './link-decode';
 import * as addresses from './addresses';
@@ -31,9 +32,7 @@ export class Netlink {
 
   /** Opens a handle in this process's namespace, or in `options.netns`. */
   static async open(options: OpenOptions = {}): Promise<Netlink> {
-    const ns = typeof options.netns === 'string' ? await NetNs.open(options.netns) : options.netns;
-    const socket = new native.NetlinkSocket();
-    await socket.open(K.NETLINK_ROUTE, ns ? ns.path : null);
+    const { socket, ns } = await openSocketIn(K.NETLINK_ROUTE, options.netns);
     return new Netlink(socket, ns);
   }
 

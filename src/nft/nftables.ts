@@ -12,10 +12,11 @@
 //
 // netplumb changes only tables it created (their comment says "netplumb"):
 // a batch that touches any other table is refused before anything is sent.
-import { K, native, type NativeRequest, type NativeResult, type NativeSocket } from '../../bindings';
+import { K, type NativeRequest, type NativeResult, type NativeSocket } from '../../bindings';
 import { NetlinkError } from '../errors';
-import { NetNs } from '../netns';
+import type { NetNs } from '../netns';
 import { NetlinkEvents } from '../netlink/events';
+import { openSocketIn } from '../netlink/open-socket';
 import { KeyType } from './datatypes';
 import { NftBatch, type BatchTarget } from './batch';
 import { isOwnedComment, checkFamily, checkName } from './names';
@@ -38,9 +39,7 @@ export class Nftables implements BatchTarget {
 
   /** Opens a handle in this process's namespace, or in `options.netns`. */
   static async open(options: NftOpenOptions = {}): Promise<Nftables> {
-    const ns = typeof options.netns === 'string' ? await NetNs.open(options.netns) : options.netns;
-    const socket = new native.NetlinkSocket();
-    await socket.open(K.NETLINK_NETFILTER, ns ? ns.path : null);
+    const { socket, ns } = await openSocketIn(K.NETLINK_NETFILTER, options.netns);
     return new Nftables(socket, ns);
   }
 

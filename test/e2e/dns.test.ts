@@ -16,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, type ChildProcess } from 'child_process';
 import { requireSandbox } from '../helpers/sandbox';
+import { processAlive, waitFor } from '../helpers/wait';
 import { CLI, dnsListeners, ipj, networkRecord, np, npOk, refused, sh, snapshot } from '../helpers/cli';
 
 const UPSTREAM = path.join(__dirname, '..', 'helpers', 'dns-upstream.js');
@@ -45,23 +46,6 @@ function dnsServerPid(): number | undefined {
     return Number(fs.readFileSync('/run/netplumb/dns.pid', 'utf8').trim());
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -251,9 +235,9 @@ describe('e2e: name resolution (DNS)', function () {
 
   it('gc sends every network again to a DNS server that died', async () => {
     const pid = dnsServerPid();
-    assert.ok(pid && alive(pid), 'no DNS server runs');
+    assert.ok(pid && processAlive(pid), 'no DNS server runs');
     process.kill(pid!, 'SIGKILL');
-    await waitFor('the DNS server to die', () => !alive(pid!));
+    await waitFor('the DNS server to die', () => !processAlive(pid!));
     assert.strictEqual(resolve('b', 'e'), undefined);
     const report = npOk('gc');
     assert.match(report, /sent network dns1 \(\d+ members\) to the DNS server, which had to be started/);
@@ -286,11 +270,11 @@ describe('e2e: name resolution (DNS)', function () {
 
   it('the DNS server is gone once the last sandbox has left', async () => {
     const pid = dnsServerPid();
-    assert.ok(pid && alive(pid), 'no DNS server runs');
+    assert.ok(pid && processAlive(pid), 'no DNS server runs');
     const before = snapshot();
     assert.ok(JSON.parse(before).dnsListeners.length > 0);
     removeAllSandboxes();
-    await waitFor('the DNS server to exit', () => !alive(pid!));
+    await waitFor('the DNS server to exit', () => !processAlive(pid!));
     assert.deepStrictEqual(dnsListeners(), []);
     assert.ok(!fs.existsSync('/run/netplumb/dns.sock'), 'the control socket is left');
     assert.ok(!fs.existsSync('/run/netplumb/dns.pid'), 'the pid file is left');

@@ -16,6 +16,7 @@ import {
   parseResolvConf, removeNetwork, setNetwork,
 } from '../../src/net/dns';
 import { freshNetns, inNetns, requireSandbox } from '../helpers/sandbox';
+import { processAlive, waitFor } from '../helpers/wait';
 
 const HELPERS = path.join(__dirname, '..', 'helpers');
 
@@ -36,23 +37,6 @@ function dig(ns: NetNs, ...args: string[]): string {
 function listeningOn53(proto: 'u' | 't'): string[] {
   const out = spawnSync('ss', ['-Hln' + proto], { encoding: 'utf8' }).stdout;
   return out.split('\n').map((l) => l.trim().split(/\s+/)[3] ?? '').filter((a) => a.endsWith(':53'));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Starts the test's own DNS server (the "host resolver"); resolves once it listens. */
@@ -279,10 +263,10 @@ describe('DNS server (integration)', function () {
     await setNetwork(net1([A, B]), opts());
     await setNetwork(net2([C]), opts());
     assert.strictEqual(await removeNetwork('n1'), true);
-    assert.ok(alive(pid), 'the server left while it still served net2');
+    assert.ok(processAlive(pid), 'the server left while it still served net2');
     assert.deepStrictEqual(listeningOn53('u'), ['10.89.1.1:53']);
     assert.strictEqual(await removeNetwork('n2'), true);
-    await waitFor('the server to exit', () => !alive(pid));
+    await waitFor('the server to exit', () => !processAlive(pid));
     assert.deepStrictEqual([...listeningOn53('u'), ...listeningOn53('t')], []);
     await assert.rejects(fs.stat('/run/netplumb/dns.sock'), { code: 'ENOENT' });
     assert.strictEqual(await removeNetwork('n2'), false);

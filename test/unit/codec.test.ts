@@ -4,32 +4,10 @@
 // a nest that outgrows its 16-bit length is an error, not a truncation.
 import { strict as assert } from 'assert';
 import { K, native, type NativeRequest } from '../../bindings';
+import { ALIGN, attr, message, NLMSG_HDRLEN, str, u32 } from '../helpers/nlmsg-build';
 
-const ALIGN = (n: number) => (n + 3) & ~3;
-const NLMSG_HDRLEN = 16;
-const IFINFOMSG_LEN = 16; // struct ifinfomsg
+const IFINFOMSG_LEN = K.sizeof_ifinfomsg;
 
-/** One attribute: header and payload, padded. */
-function attr(type: number, payload: Buffer): Buffer {
-  const out = Buffer.alloc(ALIGN(4 + payload.length));
-  out.writeUInt16LE(4 + payload.length, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
-const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const str = (s: string) => Buffer.from(`${s}\0`);
-
-/** A message: nlmsghdr, a family header and attributes. */
-function message(type: number, flags: number, seq: number, body: Buffer): Buffer {
-  const out = Buffer.alloc(ALIGN(NLMSG_HDRLEN + body.length));
-  out.writeUInt32LE(NLMSG_HDRLEN + body.length, 0);
-  out.writeUInt16LE(type, 4);
-  out.writeUInt16LE(flags, 6);
-  out.writeUInt32LE(seq, 8);
-  body.copy(out, NLMSG_HDRLEN);
-  return out;
-}
 function linkMessage(...attrs: Buffer[]): Buffer {
   const ifi = Buffer.alloc(IFINFOMSG_LEN);
   ifi.writeInt32LE(7, 4); // ifi_index

@@ -7,21 +7,7 @@ import { strict as assert } from 'assert';
 import { K, native } from '../../bindings';
 import { buildLinks, decodeLinks, indexLinks, LINK_INDEX } from '../../src/netlink/link-decode';
 import { fixtureNames, loadFixture, type ReplyFixture } from '../helpers/nlbytes';
-
-const ALIGN = (n: number) => (n + 3) & ~3;
-const NLMSG_HDRLEN = K.sizeof_nlmsghdr;
-
-function attr(type: number, payload: Buffer): Buffer {
-  const out = Buffer.alloc(ALIGN(4 + payload.length));
-  out.writeUInt16LE(4 + payload.length, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
-const u8 = (v: number) => Buffer.from([v]);
-const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-const s32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
-const str = (s: string) => Buffer.from(`${s}\0`);
+import { attr, message, NLMSG_HDRLEN, s32, str, u32, u8 } from '../helpers/nlmsg-build';
 
 function linkMessage(type: number, index: number, flags: number, ...attrs: Buffer[]): Buffer {
   const ifi = Buffer.alloc(K.sizeof_ifinfomsg);
@@ -29,13 +15,7 @@ function linkMessage(type: number, index: number, flags: number, ...attrs: Buffe
   ifi.writeUInt16LE(1, K.offsetof_ifinfomsg_ifi_type); // ARPHRD_ETHER
   ifi.writeInt32LE(index, K.offsetof_ifinfomsg_ifi_index);
   ifi.writeUInt32LE(flags, K.offsetof_ifinfomsg_ifi_flags);
-  const body = Buffer.concat([ifi, ...attrs]);
-  const out = Buffer.alloc(ALIGN(NLMSG_HDRLEN + body.length));
-  out.writeUInt32LE(NLMSG_HDRLEN + body.length, 0);
-  out.writeUInt16LE(type, 4);
-  out.writeUInt16LE(K.NLM_F_MULTI, 6);
-  body.copy(out, NLMSG_HDRLEN);
-  return out;
+  return message(type, K.NLM_F_MULTI, 0, Buffer.concat([ifi, ...attrs]));
 }
 
 /** rtnl_link_stats64 with every counter distinct, some past 2^32 and one past 2^53. */

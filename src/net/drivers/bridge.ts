@@ -15,6 +15,7 @@ import type { EndpointRecord, NetworkRecord } from '../state/store';
 import { planSandboxSide } from '../endpoint';
 import { macForAddress } from '../ipam';
 import type { DriverInput, DriverPlan, EndpointPlan, EndpointTarget, NetworkDriver } from './driver';
+import { rejectUnknownOptions } from './options';
 import { uplinkMtu } from './uplink';
 
 /** The default network's bridge: docker0's analogue. */
@@ -49,8 +50,7 @@ export const bridgeDriver: NetworkDriver = {
   gatewayOnHost: true,
 
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
-    for (const key of Object.keys(input.options))
-      if (!OPTIONS.has(key)) throw new NetplumbError(`unknown option ${key} for the bridge driver (known: ${[...OPTIONS].join(', ')})`);
+    rejectUnknownOptions('bridge', input.options, OPTIONS);
     for (const key of ['com.docker.network.bridge.enable_icc', 'icc', 'com.docker.network.bridge.enable_ip_masquerade']) {
       const v = input.options[key];
       if (v !== undefined && v !== 'true' && v !== 'false') throw new NetplumbError(`option ${key} must be true or false, not ${JSON.stringify(v)}`);

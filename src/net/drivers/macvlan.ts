@@ -10,6 +10,7 @@ import type { UndoLog } from '../rollback';
 import type { EndpointRecord, NetworkRecord } from '../state/store';
 import { planSandboxSide } from '../endpoint';
 import type { DriverInput, DriverPlan, EndpointPlan, EndpointTarget, NetworkDriver } from './driver';
+import { rejectUnknownOptions } from './options';
 import { isMissing } from './bridge';
 
 const OPTIONS = new Set(['parent', 'macvlan_mode']);
@@ -29,8 +30,7 @@ export const macvlanDriver: NetworkDriver = {
   gatewayOnHost: false,
 
   async prepare(input: DriverInput, host: Netlink): Promise<DriverPlan> {
-    for (const key of Object.keys(input.options))
-      if (!OPTIONS.has(key)) throw new NetplumbError(`unknown option ${key} for the macvlan driver (known: parent, macvlan_mode)`);
+    rejectUnknownOptions('macvlan', input.options, OPTIONS);
     const parent = input.options.parent;
     if (!parent) throw new NetplumbError('the macvlan driver needs -o parent=DEVICE (the host interface the sandboxes share)');
     const mode = input.options.macvlan_mode ?? 'bridge';

@@ -10,19 +10,7 @@ import { checkUpstreamsFor, dnsNetworkOf, servedByDns } from '../../../src/net/d
 import { NetplumbError } from '../../../src/net/errors';
 import { parseNameOptions } from '../../../src/net/name-options';
 import { SqliteStore } from '../../../src/net/state/sqlite';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../../src/net/state/store';
-
-const net = (id: string, name: string, extra: Partial<NetworkRecord> = {}): NetworkRecord => ({
-  id, name, driver: 'bridge', subnet: '10.1.0.0/24', gateway: '10.1.0.1', auxAddresses: {}, internal: false, mtu: 1500, options: {},
-  device: 'np-x', isDefault: false, created: '', status: 'ready', ...extra,
-});
-const sandbox = (id: string, name: string, extra: Partial<SandboxRecord> = {}): SandboxRecord => ({
-  id, name, hostname: name, mode: { kind: 'networks' }, netns: name, dns: [], extraHosts: [], links: [], ports: [], processes: [], autoRemove: false,
-  created: '', status: 'ready', ...extra,
-});
-const endpoint = (id: string, networkId: string, sandboxId: string, address: string, aliases: string[] = []): EndpointRecord => ({
-  id, networkId, sandboxId, ifname: 'eth0', address, prefixlen: 24, mac: '02:42:00:00:00:00', aliases,
-});
+import { testEndpoint as endpoint, testNetwork as net, testSandbox as sandbox } from '../../helpers/records';
 
 describe('DNS membership from the records', () => {
   let dir: string;

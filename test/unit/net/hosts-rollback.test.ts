@@ -8,19 +8,7 @@ import { parseResolvConf } from '../../../src/net/dns';
 import { rewriteInPlace, sandboxesToRefresh, sandboxFiles } from '../../../src/net/hosts';
 import { UndoLog, teardownAll, withRollback } from '../../../src/net/rollback';
 import { SqliteStore } from '../../../src/net/state/sqlite';
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../../src/net/state/store';
-
-const net = (id: string, name: string, isDefault = false, extra: Partial<NetworkRecord> = {}): NetworkRecord => ({
-  id, name, driver: 'bridge', subnet: '10.1.0.0/24', gateway: '10.1.0.1', auxAddresses: {}, internal: false, mtu: 1500, options: {},
-  device: 'np-x', isDefault, created: '', status: 'ready', ...extra,
-});
-const sandbox = (id: string, name: string, extra: Partial<SandboxRecord> = {}): SandboxRecord => ({
-  id, name, hostname: name, mode: { kind: 'networks' }, netns: name, dns: [], extraHosts: [], links: [], ports: [], processes: [], autoRemove: false,
-  created: '', status: 'ready', ...extra,
-});
-const endpoint = (id: string, networkId: string, sandboxId: string, address: string, aliases: string[] = []): EndpointRecord => ({
-  id, networkId, sandboxId, ifname: 'eth0', address, prefixlen: 24, mac: '02:42:00:00:00:00', aliases,
-});
+import { testEndpoint as endpoint, testNetwork as net, testSandbox as sandbox } from '../../helpers/records';
 
 describe('hosts files', () => {
   let dir: string;
@@ -33,9 +21,9 @@ describe('hosts files', () => {
 
   async function world(): Promise<void> {
     await store.update((tx) => {
-      tx.putNetwork(net('n1', 'web', false, { subnet: '10.1.0.0/24', gateway: '10.1.0.1' }));
-      tx.putNetwork(net('n0', 'bridge', true, { subnet: '172.17.0.0/16', gateway: '172.17.0.1' }));
-      tx.putNetwork(net('n2', 'lan', false, { driver: 'macvlan', subnet: '10.80.0.0/24', gateway: '10.80.0.254' }));
+      tx.putNetwork(net('n1', 'web', { subnet: '10.1.0.0/24', gateway: '10.1.0.1' }));
+      tx.putNetwork(net('n0', 'bridge', { isDefault: true, subnet: '172.17.0.0/16', gateway: '172.17.0.1' }));
+      tx.putNetwork(net('n2', 'lan', { driver: 'macvlan', subnet: '10.80.0.0/24', gateway: '10.80.0.254' }));
       tx.putSandbox(sandbox('s1', 'a', {
         extraHosts: [{ host: 'db', ip: '10.9.9.9' }, { host: 'gw', ip: 'host-gateway' }], links: [{ name: 'c', alias: 'cee' }],
         dns: ['198.51.100.1'], dnsSearch: ['corp.test'], dnsOptions: ['ndots:2'],
