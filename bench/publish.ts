@@ -7,13 +7,16 @@
 //   jumped to by one address-type rule, as Docker's DOCKER chain;
 // - iptables-restore of the same rules in one file;
 // - nft -f of the same, one DNAT rule per port;
-// - nft -f of one map holding the N mappings and one rule using it.
+// - nft -f of one map holding the N mappings and one rule using it;
+// - the CNI portmap plugin (Debian's containernetworking-plugins), invoked
+//   as a runtime chains it after the bridge plugin, with the N mappings in
+//   its runtimeConfig (it programs iptables rules, one process per rule).
 // Command-line peers are timed around their process. Every peer's first run
 // at each N is checked through nft -j: N mappings in the kernel.
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { REPO } from './peers';
+import { CNI_DIR, REPO } from './peers';
 import { LineProcess, monotonicNs, run } from './proc';
 import { spread, type Spread } from './spread';
 
@@ -47,9 +50,44 @@ function flush(): void {
 }
 
 /** DNAT rules iptables reads back from the kernel (iptables-nft's rules show in nft -j only as xt compat). */
-function iptablesMappings(): number {
-  const out = spawnSync('ip', ['netns', 'exec', PUB_NETNS, 'iptables', '-t', 'nat', '-S', 'NPBENCH'], { encoding: 'utf8', maxBuffer: 512 << 20 });
+function iptablesMappings(chain?: string): number {
+  const out = spawnSync('ip', ['netns', 'exec', PUB_NETNS, 'iptables', '-t', 'nat', '-S', ...(chain ? [chain] : [])], { encoding: 'utf8', maxBuffer: 512 << 20 });
   return out.status === 0 ? out.stdout.split('\n').filter((l) => l.includes('-j DNAT')).length : 0;
+}
+
+const PORTMAP = path.join(CNI_DIR, 'portmap');
+
+/**
+ * The CNI portmap plugin's ADD, as a runtime calls it after the bridge plugin:
+ * the container's address in prevResult, the mappings in runtimeConfig.
+ */
+function portmapPeer(scratch: string): PublishPeer {
+  return {
+    name: 'CNI portmap',
+    async once(n) {
+      const conf = path.join(scratch, `cni-portmap-${n}.json`);
+      fs.writeFileSync(conf, JSON.stringify({
+        cniVersion: '1.0.0', name: 'benchpub', type: 'portmap', capabilities: { portMappings: true }, snat: true,
+        runtimeConfig: { portMappings: ports(n).map((p) => ({ hostPort: p, containerPort: p, protocol: 'tcp' })) },
+        prevResult: {
+          cniVersion: '1.0.0',
+          interfaces: [{ name: BRIDGE }, { name: 'eth0', sandbox: `/run/netns/${PUB_NETNS}` }],
+          ips: [{ address: `${CONTAINER}/16`, gateway: '10.210.0.1', interface: 1 }],
+        },
+      }));
+      const env = { ...process.env, CNI_COMMAND: 'ADD', CNI_CONTAINERID: `benchpub${n}`, CNI_NETNS: `/run/netns/${PUB_NETNS}`, CNI_IFNAME: 'eth0', CNI_PATH: CNI_DIR };
+      const t0 = monotonicNs();
+      const r = spawnSync('ip', ['netns', 'exec', PUB_NETNS, PORTMAP], { input: fs.readFileSync(conf), env, encoding: 'utf8', maxBuffer: 64 << 20 });
+      const ns = monotonicNs() - t0;
+      if (r.status !== 0) throw new Error(`CNI portmap ADD: ${(r.stdout || r.stderr).trim()}`);
+      return ns;
+    },
+    skip(n) {
+      if (!fs.existsSync(PORTMAP)) return `${PORTMAP} missing (Debian package containernetworking-plugins not installed)`;
+      // It runs one iptables process per rule (go-iptables), as the per-rule peer: minutes at 10,000.
+      return n > 1000 ? 'one iptables process per rule, as the per-rule peer: minutes at 10,000' : undefined;
+    },
+  };
 }
 
 /** Mappings the kernel holds in the namespace: DNAT rules plus map elements, read through nft -j. */
@@ -132,6 +170,7 @@ function peers(scratch: string): PublishPeer[] {
       fs.writeFileSync(file, `table ip npbench {\n  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n    fib daddr type local jump ports\n  }\n  chain ports {\n${rules.join('\n')}\n  }\n}\n`);
       return { cmd: 'nft', args: ['-f', file] };
     }),
+    portmapPeer(scratch),
     scriptPeer('nft -f, one map', scratch, (n, file) => {
       const elements = ports(n).map((p) => `${p} : ${CONTAINER} . ${p}`).join(', ');
       fs.writeFileSync(file, `table ip npbench {\n  map ports {\n    type inet_service : ipv4_addr . inet_service\n    elements = { ${elements} }\n  }\n  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n    fib daddr type local dnat ip to tcp dport map @ports\n  }\n}\n`);
@@ -163,12 +202,12 @@ export async function measurePublishing(sizes: number[], repsFor: (n: number) =>
       for (let r = 0; r < reps; r++) {
         for (const [p, times] of samples) {
           // The slowest peer runs once at the large sizes: minutes each.
-          if (r > 0 && p.name.startsWith('iptables, one process') && n >= 1000) continue;
+          if (r > 0 && (p.name.startsWith('iptables, one process') || p.name === 'CNI portmap') && n >= 1000) continue;
           flush();
           const ns = await p.once(n);
           if (r === 0) {
             await p.leave?.(n);
-            const found = p.name.startsWith('iptables') ? iptablesMappings() : mappingsInKernel();
+            const found = p.name.startsWith('iptables') ? iptablesMappings('NPBENCH') : p.name === 'CNI portmap' ? iptablesMappings() : mappingsInKernel();
             if (found !== n) throw new Error(`${p.name}: ${found} mappings in the kernel after publishing ${n}`);
           }
           times.push(ns);
