@@ -8,16 +8,11 @@ import { spawn, type ChildProcess } from 'child_process';
 import { requireSandbox } from '../helpers/sandbox';
 import { CLI, ipj, np, npOk, networkRecord, sandboxRecord, sh, TCP_CLIENT, TCP_SERVER } from '../helpers/cli';
 import { checkConsistency } from '../helpers/consistency';
+import { waitFor } from '../helpers/wait';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(what: string, check: () => boolean, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
+/** What the watch repairs, within the time a loaded machine needs. */
+const eventually = (what: string, check: () => boolean) => waitFor(what, check, 15000);
 
 function reachable(from: string, to: string): boolean {
   const address = sandboxRecord(to).endpoints[0].address;

@@ -52,7 +52,7 @@ export function netnsList(): string[] {
   return (ipj<Array<{ name: string }>>('netns', 'list')).map((n) => n.name).sort();
 }
 
-function listDir(dir: string): string[] {
+export function listDir(dir: string): string[] {
   try { return fs.readdirSync(dir).sort(); } catch { return []; }
 }
 

@@ -14,6 +14,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import Database from 'better-sqlite3';
+import { ipj, listDir } from './cli';
 
 interface Net { id: string; name: string; driver: string; subnet: string; gateway: string; device: string; status: string; isDefault: boolean }
 interface Sb { id: string; name: string; netns?: string; mode: { kind: string; sandboxId?: string }; status: string }
@@ -54,17 +55,6 @@ export function readStore(stateDir = process.env.NETPLUMB_STATE_DIR!): StoreDump
   } finally {
     db.close();
   }
-}
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr?.trim() || r.error?.message}`);
-  return r.stdout;
-}
-const ipj = <T>(...args: string[]): T => JSON.parse(run('ip', ['-j', ...args]) || '[]') as T;
-
-function listDir(dir: string): string[] {
-  try { return fs.readdirSync(dir).sort(); } catch { return []; }
 }
 
 /** Mount points, from /proc/self/mountinfo (field 5). */
