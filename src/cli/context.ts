@@ -48,6 +48,15 @@ export async function withRuntime<T>(body: (rt: Runtime) => Promise<T>, mutating
   }
 }
 
+/** Until SIGINT or SIGTERM: long-running commands end cleanly (their loops stop, their sockets close). */
+export function untilSignalled(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { signal: controller.signal, dispose: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { formatEvent, formatEventJson } from '../net/events/render';
 import { parseEventTime } from '../net/events/since';
 import { parseEventFilters, watchNetplumbEvents } from '../net/observe/events';
-import { collect, UsageError } from './context';
+import { collect, untilSignalled, UsageError } from './context';
 
 function time(text: string | undefined, what: 'since' | 'until', now: Date): Date | undefined {
   if (text === undefined) return undefined;
@@ -35,16 +35,14 @@ export function registerEvents(program: Command): void {
         throw new UsageError((err as Error).message);
       }
       const stream = await watchNetplumbEvents({ since, until, filters });
-      const stop = () => stream.close();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const { signal, dispose } = untilSignalled();
+      signal.addEventListener('abort', () => stream.close(), { once: true });
       // A reader that went away (`| head`) ends the stream quietly.
       process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') stream.close(); });
       try {
         for await (const e of stream) process.stdout.write(`${o.json ? formatEventJson(e) : formatEvent(e)}\n`);
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        dispose();
       }
     });
 }

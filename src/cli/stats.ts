@@ -4,16 +4,7 @@
 import type { Command } from 'commander';
 import { NetplumbStats } from '../net/observe/stats';
 import { watchStats } from '../net/stats/watch';
-import { UsageError, withRuntime } from './context';
-
-/** Until SIGINT or SIGTERM (the loop ends cleanly and the sockets close). */
-function untilSignalled(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return { signal: controller.signal, dispose: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
-}
+import { untilSignalled, UsageError, withRuntime } from './context';
 
 export function registerStats(program: Command): void {
   program.command('stats')

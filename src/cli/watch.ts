@@ -2,17 +2,8 @@
 // removes by hand (a bridge, a veth, an address, netplumb's nf_tables tables),
 // printing what it did; Ctrl-C (or SIGTERM) ends it.
 import type { Command } from 'commander';
-import { NetplumbError } from '../net/errors';
 import { watchAndRepair } from '../net/watch';
-import { usage, withRuntime } from './context';
-
-function parseSettle(text: string): number {
-  return usage(() => {
-    const ms = Number(text);
-    if (!/^\d+$/.test(text) || ms > 60000) throw new NetplumbError(`--settle ${text}: expected a whole number of milliseconds from 0 to 60000`);
-    return ms;
-  });
-}
+import { untilSignalled, UsageError, withRuntime } from './context';
 
 export function registerWatch(program: Command): void {
   program.command('watch')
@@ -20,25 +11,21 @@ export function registerWatch(program: Command): void {
     .option('--settle <ms>', 'quiet time after the last kernel change before a repair pass', '200')
     .option('--json', 'print each repair as a JSON line')
     .action(async (o: { settle: string; json?: boolean }) => {
-      const settleMs = parseSettle(o.settle);
+      if (!/^\d+$/.test(o.settle) || Number(o.settle) > 60000) throw new UsageError(`--settle ${o.settle}: expected a whole number of milliseconds from 0 to 60000`);
       await withRuntime(async (rt) => {
-        const stop = new AbortController();
-        const end = () => stop.abort();
-        process.once('SIGINT', end);
-        process.once('SIGTERM', end);
+        const { signal, dispose } = untilSignalled();
         const stamp = () => new Date().toISOString();
         try {
           await watchAndRepair(rt, {
-            settleMs,
-            signal: stop.signal,
+            settleMs: Number(o.settle),
+            signal,
             onRepair: (report) => process.stdout.write(o.json
               ? `${JSON.stringify({ time: stamp(), repaired: report })}\n`
               : report.map((line) => `${stamp()} ${line}\n`).join('')),
             onError: (err) => process.stderr.write(`netplumb: warning: ${stamp()} repair pass failed: ${err.message.replace(/\s*\n\s*/g, '; ')}\n`),
           });
         } finally {
-          process.removeListener('SIGINT', end);
-          process.removeListener('SIGTERM', end);
+          dispose();
         }
       });
     });
