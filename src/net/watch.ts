@@ -42,24 +42,26 @@ export async function watchAndRepair(rt: Runtime, options: WatchOptions = {}): P
     await NetlinkEvents.openNftables(undefined),
   ];
   let timer: NodeJS.Timeout | undefined;
-  let running = false;
+  let running: Promise<void> | undefined;
   let again = false;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => { finish = resolve; });
 
-  const pass = async (): Promise<void> => {
-    if (running) { again = true; return; }
-    running = true;
+  const repair = async (): Promise<void> => {
     try {
       if (await changeInProgress(rt)) { schedule(); return; }
       const report = await collectGarbage(rt);
       if (report.length) options.onRepair?.(report);
     } catch (err) {
       options.onError?.(err as Error);
-    } finally {
-      running = false;
-      if (again) { again = false; schedule(); }
     }
+  };
+  const pass = async (): Promise<void> => {
+    if (running) { again = true; return; }
+    running = repair();
+    await running;
+    running = undefined;
+    if (again) { again = false; schedule(); }
   };
   function schedule(): void {
     if (options.signal?.aborted) return;
@@ -81,5 +83,5 @@ export async function watchAndRepair(rt: Runtime, options: WatchOptions = {}): P
   await pass();
   await finished;
   // A pass under way finishes before the watch returns (the runtime is closed after).
-  while (running) await new Promise((r) => setTimeout(r, 20));
+  await running;
 }

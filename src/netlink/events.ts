@@ -30,19 +30,19 @@ export class NetlinkEvents implements AsyncIterableIterator<NetlinkEvent> {
 
   private constructor(private readonly native: NativeEvents) {}
 
-  static async open(netns: NetNs | undefined, groups: EventGroup[]): Promise<NetlinkEvents> {
-    const numbers = groupNumbers(groups);
-    const sub = new native.NetlinkEvents();
-    const events = new NetlinkEvents(sub);
-    await sub.open(K.NETLINK_ROUTE, netns ? netns.path : null, numbers, (batch) => events.push(batch));
-    return events;
+  static open(netns: NetNs | undefined, groups: EventGroup[]): Promise<NetlinkEvents> {
+    return NetlinkEvents.subscribe(K.NETLINK_ROUTE, netns, groupNumbers(groups));
   }
 
   /** `nft monitor`: nf_tables changes (tables, chains, rules, sets, elements) in a namespace. */
-  static async openNftables(netns: NetNs | undefined): Promise<NetlinkEvents> {
+  static openNftables(netns: NetNs | undefined): Promise<NetlinkEvents> {
+    return NetlinkEvents.subscribe(K.NETLINK_NETFILTER, netns, [K.NFNLGRP_NFTABLES]);
+  }
+
+  private static async subscribe(protocol: number, netns: NetNs | undefined, groups: number[]): Promise<NetlinkEvents> {
     const sub = new native.NetlinkEvents();
     const events = new NetlinkEvents(sub);
-    await sub.open(K.NETLINK_NETFILTER, netns ? netns.path : null, [K.NFNLGRP_NFTABLES], (batch) => events.push(batch));
+    await sub.open(protocol, netns ? netns.path : null, groups, (batch) => events.push(batch));
     return events;
   }
 
