@@ -30,7 +30,8 @@ function connectable(sb: SandboxRecord | undefined, name: string): SandboxRecord
   return sb;
 }
 
-function endpointOf(tx: StateTx, ep: EndpointRecord): EndpointRecord | undefined {
+/** The endpoint's record as the store holds it now. */
+export function endpointOf(tx: StateTx, ep: EndpointRecord): EndpointRecord | undefined {
   return tx.listEndpoints({ sandboxId: ep.sandboxId }).find((e) => e.id === ep.id);
 }
 

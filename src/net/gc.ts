@@ -22,7 +22,7 @@ import { NS_DIR, SANDBOX_MARKERS, markerFile } from './paths';
 import { currentOwner, ownerAlive, type Runtime } from './runtime';
 import { sandboxProcesses } from './processes';
 import { refreshAllFiles, refreshFiles, teardownSandbox, waitLinksGone } from './sandbox';
-import { removeEndpoint } from './connect';
+import { endpointOf, removeEndpoint } from './connect';
 import { finishNetworkRemoval } from './network';
 import { repairFromStore } from './repair';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './state/store';
@@ -77,7 +77,7 @@ async function claimNetwork(rt: Runtime, net: NetworkRecord): Promise<NetworkRec
 
 async function claimEndpoint(rt: Runtime, ep: EndpointRecord): Promise<EndpointRecord | undefined> {
   return rt.store.update((tx) => {
-    const fresh = tx.listEndpoints({ sandboxId: ep.sandboxId }).find((e) => e.id === ep.id);
+    const fresh = endpointOf(tx, ep);
     if (!fresh || fresh.status !== ep.status || ownerAlive(fresh.owner)) return undefined;
     const claimed: EndpointRecord = { ...fresh, owner: currentOwner() };
     tx.putEndpoint(claimed);
