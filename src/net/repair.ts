@@ -22,24 +22,28 @@ export interface RepairResult {
   errors: string[];
 }
 
-/** Whether the host holds the network's device, up, with the gateway address; made again when missing. */
-async function repairNetwork(rt: Runtime, net: NetworkRecord, out: RepairResult): Promise<boolean> {
+/**
+ * Makes sure the host holds the network's device, up, with the gateway
+ * address (made again when missing); its index, or undefined when it cannot
+ * be had (a macvlan parent is not netplumb's to make).
+ */
+async function repairNetwork(rt: Runtime, net: NetworkRecord, out: RepairResult): Promise<number | undefined> {
   const host = await rt.host();
   const driver = networkDriver(net.driver);
+  let link;
   try {
-    await host.linkGet(net.device);
+    link = await host.linkGet(net.device);
   } catch (err) {
     if (!isMissing(err)) throw err;
     if (net.driver !== 'bridge') {
       out.errors.push(`network ${net.name}: its parent device ${net.device} is gone; netplumb cannot make it (restore it, or remove the network)`);
-      return false;
+      return undefined;
     }
-    await withRollback((undo) => driver.ensure(net, host, undo));
+    const index = await withRollback((undo) => driver.ensure(net, host, undo));
     out.restored.push(`re-created bridge ${net.device} of network ${net.name} with address ${net.gateway}/${net.subnet.split('/')[1]} (it had been deleted)`);
-    return true;
+    return index;
   }
-  if (net.driver !== 'bridge') return true;
-  const link = await host.linkGet(net.device);
+  if (net.driver !== 'bridge') return link.index;
   const prefixlen = Number(net.subnet.split('/')[1]);
   const addrs = await host.addrList({ family: 4, link: link.index });
   if (!addrs.some((a) => a.index === link.index && a.local === net.gateway && a.prefixlen === prefixlen)) {
@@ -50,11 +54,11 @@ async function repairNetwork(rt: Runtime, net: NetworkRecord, out: RepairResult)
     await host.linkSet(net.device, { up: true });
     out.restored.push(`set bridge ${net.device} of network ${net.name} up again`);
   }
-  return true;
+  return link.index;
 }
 
 /** An endpoint of a sandbox whose namespace exists: its link, bridge port and address, made again where missing. */
-async function repairEndpoint(rt: Runtime, sb: SandboxRecord, net: NetworkRecord, ep: EndpointRecord, out: RepairResult): Promise<void> {
+async function repairEndpoint(rt: Runtime, sb: SandboxRecord, net: NetworkRecord, deviceIndex: number, ep: EndpointRecord, out: RepairResult): Promise<void> {
   const host = await rt.host();
   const inSandbox = await Netlink.open({ netns: sb.netns! });
   const what = `sandbox ${sb.name} on network ${net.name}`;
@@ -73,10 +77,9 @@ async function repairEndpoint(rt: Runtime, sb: SandboxRecord, net: NetworkRecord
       return;
     }
     if (ep.hostIfname) {
-      const bridge = await host.linkGet(net.device);
       const port = await host.linkGet(ep.hostIfname);
-      if (port.master !== bridge.index || !port.up) {
-        await host.linkSet(ep.hostIfname, { master: bridge.index, up: true });
+      if (port.master !== deviceIndex || !port.up) {
+        await host.linkSet(ep.hostIfname, { master: deviceIndex, up: true });
         out.restored.push(`re-attached ${ep.hostIfname} of ${what} to bridge ${net.device}`);
       }
     }
@@ -113,10 +116,11 @@ export async function repairFromStore(rt: Runtime): Promise<RepairResult> {
     sandboxes: tx.listSandboxes().filter((s) => s.status === 'ready'),
     endpoints: tx.listEndpoints().filter((e) => !e.status),
   }));
-  const usable = new Set<string>();
+  const deviceIndex = new Map<string, number>();
   for (const net of networks) {
     try {
-      if (await repairNetwork(rt, net, out)) usable.add(net.id);
+      const index = await repairNetwork(rt, net, out);
+      if (index !== undefined) deviceIndex.set(net.id, index);
     } catch (err) {
       out.errors.push(`network ${net.name}: cannot restore ${net.device}: ${(err as Error).message}`);
     }
@@ -127,9 +131,10 @@ export async function repairFromStore(rt: Runtime): Promise<RepairResult> {
     if (sb.mode.kind !== 'networks' || !sb.netns || !existsSync(`${NETNS_DIR}/${sb.netns}`)) continue;
     for (const ep of endpoints.filter((e) => e.sandboxId === sb.id)) {
       const net = byId.get(ep.networkId);
-      if (!net || !usable.has(net.id)) continue;
+      const index = net && deviceIndex.get(net.id);
+      if (!net || index === undefined) continue;
       try {
-        await repairEndpoint(rt, sb, net, ep, out);
+        await repairEndpoint(rt, sb, net, index, ep, out);
       } catch (err) {
         out.errors.push(`sandbox ${sb.name} on network ${net.name}: cannot restore its link: ${(err as Error).message}`);
       }
